@@ -1,0 +1,130 @@
+/**
+ * The exit path: how a process ends, and how its end reaches the processes
+ * linked to it, the ones monitoring it, and the drivers (sockets) it owns.
+ *
+ * Exit signals are delivered through one queue drained in a loop, so a chain
+ * of 100,000 linked processes dies without deep recursion.
+ */
+import { ProcessExit, isQuietReason } from './errors.js';
+import { downMessage, exitMessage } from './messages.js';
+import { PROC, table, type Proc } from './process.js';
+import { abandonWait, wakeForMessage } from './receive.js';
+import { released } from './scheduler.js';
+import { unregisterProc } from './registry.js';
+import { cancelTimersOf } from './timers.js';
+import { reportCrash, reportHookFailure } from './logger.js';
+import { telemetry } from './telemetry.js';
+import type { Pid } from './pid.js';
+
+/** Queues a message for `p` and wakes it if it waits in receive. */
+export function deliver(p: Proc, message: unknown): void {
+  p.mailbox.push(message);
+  if (p.status === 'waiting') wakeForMessage(p);
+}
+
+/** The body returned: the process exits `normal`. */
+export function onBodyReturned(p: Proc, value: unknown): void {
+  if (p.status === 'exited') return;
+  p.result = value;
+  terminate(p, 'normal');
+  released(p, false);
+}
+
+/** The body threw (or `exit(reason)` was called): the process exits with that reason. */
+export function onBodyFailed(p: Proc, error: unknown): void {
+  if (p.status === 'exited') return;
+  terminate(p, error instanceof ProcessExit ? error.reason : error);
+  released(p, false);
+}
+
+type Signal = { target: Proc; from: Pid; reason: unknown; viaLink: boolean };
+const signals: Signal[] = [];
+let draining = false;
+
+/**
+ * An exit signal from `from` reaches `target`, as in Erlang:
+ * `kill` sent with exit/2 kills it (reason `killed`) even when trapping;
+ * a trapping process gets `['EXIT', from, reason]`; otherwise `normal` is
+ * ignored (unless a process sent it to itself) and any other reason kills it.
+ */
+export function exitSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+  signals.push({ target, from, reason, viaLink });
+  if (draining) return;
+  draining = true;
+  try {
+    for (let i = 0; i < signals.length; i++) {
+      const s = signals[i]!;
+      handleSignal(s.target, s.from, s.reason, s.viaLink);
+    }
+  } finally {
+    signals.length = 0;
+    draining = false;
+  }
+}
+
+function handleSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean): void {
+  if (target.status === 'exited') return;
+  if (reason === 'kill' && !viaLink) {
+    killFromOutside(target, 'killed');
+  } else if (target.trapExit) {
+    deliver(target, exitMessage(from, reason));
+  } else if (reason !== 'normal') {
+    killFromOutside(target, reason);
+  } else if (!viaLink && from === target.pid) {
+    killFromOutside(target, 'normal');
+  }
+}
+
+/** Ends a process from a signal: it never resumes; if its code is on the stack it unwinds on return. */
+function killFromOutside(p: Proc, reason: unknown): void {
+  terminate(p, reason);
+  released(p, true);
+}
+
+/** Ends `p` with `reason` and tells everyone who needs to know. */
+export function terminate(p: Proc, reason: unknown): void {
+  if (p.status === 'exited') return;
+  p.status = 'exited';
+  p.exitReason = reason;
+  abandonWait(p);
+  p.mailbox.clear();
+  table.delete(p);
+  p.pid[PROC] = null;
+  if (p.name !== undefined) unregisterProc(p);
+  if (p.timers !== null) cancelTimersOf(p);
+
+  const observed = p.links !== null || p.watchers !== null || p.quietCrash;
+  if (p.monitors !== null) {
+    for (const [ref, target] of p.monitors) target.watchers?.delete(ref);
+    p.monitors = null;
+  }
+  if (p.watchers !== null) {
+    const watchers = p.watchers;
+    p.watchers = null;
+    for (const [ref, w] of watchers) {
+      w.watcher.monitors?.delete(ref);
+      deliver(w.watcher, downMessage(ref, w.item, reason));
+    }
+  }
+  if (p.exitHooks !== null) {
+    const hooks = p.exitHooks;
+    p.exitHooks = null;
+    for (const hook of hooks) {
+      try {
+        hook(reason, p);
+      } catch (error) {
+        reportHookFailure(p.pid, error);
+      }
+    }
+  }
+  if (telemetry.listening) telemetry.emit('exit', { pid: p.pid, reason });
+  if (!observed && !isQuietReason(reason)) reportCrash(p.pid, reason);
+  if (p.links !== null) {
+    const links = p.links;
+    p.links = null;
+    for (const other of links) {
+      other.links?.delete(p);
+      exitSignal(other, p.pid, reason, true);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Looking at processes from outside: `processes()` and `processInfo(pid)`.
+ */
+import { badarg } from './errors.js';
+import { Pid } from './pid.js';
+import { procOf, table, type ProcessStatus } from './process.js';
+
+/** `erlang:processes/0`: the pids of every live process. */
+export function processes(): Pid[] {
+  const pids: Pid[] = [];
+  for (const p of table) pids.push(p.pid);
+  return pids;
+}
+
+export interface ProcessInfo {
+  /** Erlang's status atoms: what the process is doing now. */
+  readonly status: 'running' | 'runnable' | 'waiting';
+  readonly messageQueueLen: number;
+  /** The messages queued, oldest first. */
+  readonly messages: readonly unknown[];
+  readonly links: readonly Pid[];
+  /** Monitors this process holds, as `['process', pid]`. */
+  readonly monitors: readonly (readonly ['process', Pid])[];
+  /** Processes monitoring this one. */
+  readonly monitoredBy: readonly Pid[];
+  readonly registeredName: string | undefined;
+  readonly trapExit: boolean;
+}
+
+const statusOf: Record<Exclude<ProcessStatus, 'exited'>, ProcessInfo['status']> = {
+  runnable: 'runnable',
+  running: 'running',
+  waiting: 'waiting',
+  awaiting: 'waiting',
+  detached: 'waiting',
+};
+
+/** `erlang:process_info/1`: what the runtime knows of a live process, or `undefined` once it has exited. */
+export function processInfo(pid: Pid): ProcessInfo | undefined {
+  if (!(pid instanceof Pid)) badarg('processInfo', `not a pid: ${String(pid)}`);
+  const p = procOf(pid);
+  if (p === null || p.status === 'exited') return undefined;
+  return {
+    status: statusOf[p.status],
+    messageQueueLen: p.mailbox.size,
+    messages: p.mailbox.toArray(),
+    links: p.links === null ? [] : [...p.links].map((l) => l.pid),
+    monitors: p.monitors === null ? [] : [...p.monitors.values()].map((t) => ['process', t.pid] as const),
+    monitoredBy: p.watchers === null ? [] : [...p.watchers.values()].map((w) => w.watcher.pid),
+    registeredName: p.name,
+    trapExit: p.trapExit,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * Selective receive, Erlang's `receive … after … end`, and the other ways a
+ * process blocks: `sleep` and `awaitPromise`.
+ *
+ * `receive` takes the oldest message that one of its patterns accepts and
+ * leaves the others in place, in order. While blocked, only messages that
+ * arrived after the last look are examined (the save marker).
+ */
+import { clock } from './clock.js';
+import { badarg } from './errors.js';
+import { matches, type MatchOf, type Pattern } from './patterns.js';
+import { Wake, type Proc } from './process.js';
+import { blocked, currentProc, makeRunnable, spendReduction } from './scheduler.js';
+
+/** A receive clause with a body, Erlang's `Pattern -> Body`. */
+export class Clause<P = unknown, R = unknown> {
+  constructor(
+    readonly pattern: P,
+    readonly body: (message: MatchOf<P>) => R,
+  ) {}
+}
+
+/** The `after` clause of a receive. */
+export class After<R = undefined> {
+  constructor(
+    /** Milliseconds, or `Infinity` for Erlang's `infinity`. */
+    readonly ms: number,
+    readonly body: (() => R) | null,
+  ) {}
+}
+
+export type ReceiveArg = Pattern | Clause<any, any> | After<any>;
+
+/** `Pattern -> Body`: the receive resolves with what `body` returns for the matched message. */
+export function on<const P extends Pattern, R>(pattern: P, body: (message: MatchOf<P>) => R): Clause<P, R> {
+  if (typeof body !== 'function') badarg('on', 'the clause body must be a function');
+  return new Clause<P, R>(pattern, body);
+}
+
+/**
+ * `after Ms -> Body`: the receive resolves with `body()` (or `undefined`
+ * without a body) if no message matched within `ms` milliseconds. `0` looks at
+ * the mailbox once; `Infinity` or `'infinity'` never times out.
+ */
+export function after(ms: number | 'infinity'): After<undefined>;
+export function after<R>(ms: number | 'infinity', body: () => R): After<R>;
+export function after<R>(ms: number | 'infinity', body?: () => R): After<R | undefined> {
+  const time = ms === 'infinity' ? Infinity : ms;
+  if (typeof time !== 'number' || Number.isNaN(time) || time < 0) {
+    badarg('after', `timeout must be a non-negative number of milliseconds or 'infinity', got ${String(ms)}`);
+  }
+  if (body !== undefined && typeof body !== 'function') badarg('after', 'the body must be a function');
+  return new After(time, body ?? null);
+}
+
+/** What a receive with arguments `A` resolves to. */
+export type ReceiveResult<A extends readonly unknown[]> = {
+  [K in keyof A]: A[K] extends After<infer R>
+    ? R
+    : A[K] extends Clause<any, infer R>
+      ? Awaited<R>
+      : MatchOf<A[K]>;
+}[number];
+
+/**
+ * Erlang's `receive`. With no pattern, takes the oldest message. Resolves with
+ * the matched message (or a clause body's result); with an `after` clause and
+ * nothing matching in time, with the `after` body's result or `undefined`.
+ * A process that is killed while it waits never resumes.
+ */
+export function receive(): Promise<unknown>;
+export function receive<const A extends readonly ReceiveArg[]>(...args: A): Promise<ReceiveResult<A>>;
+export function receive(...args: ReceiveArg[]): Promise<unknown> {
+  const p = currentProc('receive');
+  if (args.length === 0) return receiveAny(p);
+  return receiveIn(p, args, args.length > 0 && args[args.length - 1] instanceof After ? (args[args.length - 1] as After<unknown>) : null, true);
+}
+
+/** `timer:sleep/1`: blocks the process for `ms` milliseconds; resolves with `'ok'`. */
+export function sleep(ms: number | 'infinity'): Promise<'ok'> {
+  const p = currentProc('sleep');
+  // A receive whose only clause is the `after`: no message can end it.
+  const afterClause = after(ms, okBody);
+  return receiveIn(p, [afterClause], afterClause, false) as Promise<'ok'>;
+}
+
+const okBody = (): 'ok' => 'ok';
+
+/**
+ * Awaits a promise the runtime does not know of (a file read, a fetch) as a
+ * proper blocking operation: the other processes run meanwhile, `self()` is
+ * right afterwards, and a process killed meanwhile never resumes. A bare
+ * `await` of such a promise inside a process detaches it from the scheduler.
+ */
+export function awaitPromise<T>(promise: PromiseLike<T> | T): Promise<T> {
+  const p = currentProc('awaitPromise');
+  const pending = block(p, 'awaiting');
+  const token = p.resolve;
+  Promise.resolve(promise).then(
+    (value) => wakeWith(p, token, Wake.Value, value),
+    (error: unknown) => wakeWith(p, token, Wake.Throw, error),
+  );
+  blocked(p);
+  return pending as Promise<T>;
+}
+
+function wakeWith(p: Proc, token: unknown, wake: Wake, value: unknown): void {
+  if (p.status !== 'awaiting' || p.resolve !== token) return;
+  p.wake = wake;
+  p.value = value;
+  makeRunnable(p);
+}
+
+let captured: ((value: unknown) => void) | null = null;
+function capture(resolve: (value: unknown) => void): void {
+  captured = resolve;
+}
+
+/** A pending promise for `p`, which now waits in `status`. */
+function block(p: Proc, status: 'waiting' | 'awaiting'): Promise<unknown> {
+  const pending = new Promise(capture);
+  p.resolve = captured;
+  captured = null;
+  p.status = status;
+  return pending;
+}
+
+/** `receive Msg -> Msg end`: the hot path of every message loop. */
+function receiveAny(p: Proc): Promise<unknown> {
+  if (p.mailbox.size > 0) {
+    if (spendReduction(p)) return Promise.resolve(p.mailbox.take(0));
+    return yieldToOthers(p, ANYTHING, false);
+  }
+  const pending = block(p, 'waiting');
+  p.receiving = ANYTHING;
+  p.scanFrom = 0;
+  p.timedOut = false;
+  blocked(p);
+  return pending;
+}
+
+function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null, matchAll: boolean): Promise<unknown> {
+  const mailbox = p.mailbox;
+  const anything = matchAll && (args.length === 0 || (args.length === 1 && afterClause !== null));
+  const withBodies = hasBodies(args);
+  // Look through what is already queued.
+  if (mailbox.size > 0) {
+    let found = 0;
+    if (anything) p.matched = null;
+    else found = find(p, args, 0);
+    if (found >= 0) {
+      if (!spendReduction(p)) return yieldToOthers(p, receivingFor(args, anything, afterClause), withBodies);
+      const message = mailbox.take(found);
+      return Promise.resolve(withBodies ? runBody(p.matched, message) : message);
+    }
+  }
+  if (afterClause !== null && afterClause.ms === 0) {
+    if (!spendReduction(p)) return yieldToOthers(p, receivingFor(args, anything, afterClause), withBodies);
+    return Promise.resolve(afterClause.body === null ? undefined : afterClause.body());
+  }
+  const pending = block(p, 'waiting');
+  p.receiving = receivingFor(args, anything, afterClause);
+  p.scanFrom = mailbox.size;
+  p.timedOut = false;
+  if (afterClause !== null && afterClause.ms !== Infinity) {
+    const token = p.resolve;
+    p.timer = clock().schedule(afterClause.ms, () => onAfter(p, token));
+  }
+  blocked(p);
+  return withBodies ? pending.then(runMatchedBody(p)) : pending;
+}
+
+/** A clause that accepts any message and resolves with it. */
+const ANY = new Clause<unknown, unknown>(null, (m) => m);
+const ANYTHING: readonly ReceiveArg[] = [ANY];
+
+/** The clauses a blocked receive keeps: a receive of anything uses the shared ANY clause. */
+function receivingFor(args: readonly ReceiveArg[], anything: boolean, afterClause: After<unknown> | null): readonly ReceiveArg[] {
+  if (!anything) return args;
+  return afterClause === null ? ANYTHING : [ANY, afterClause];
+}
+
+/**
+ * The slice or the batch is spent though a message is there: the process goes
+ * to the back of the run queue and takes its message when it is picked again.
+ */
+function yieldToOthers(p: Proc, receiving: readonly ReceiveArg[], withBodies: boolean): Promise<unknown> {
+  const pending = block(p, 'waiting');
+  p.receiving = receiving;
+  p.scanFrom = 0;
+  p.timedOut = false;
+  p.wake = Wake.Receive;
+  makeRunnable(p);
+  blocked(p);
+  return withBodies ? pending.then(runMatchedBody(p)) : pending;
+}
+
+function hasBodies(args: readonly ReceiveArg[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof Clause || (a instanceof After && a.body !== null)) return true;
+  }
+  return false;
+}
+
+/** Index of the oldest message from `from` on that a clause accepts, or -1; records the clause in p.matched. */
+function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
+  const mailbox = p.mailbox;
+  const size = mailbox.size;
+  for (let i = from; i < size; i++) {
+    const message = mailbox.at(i);
+    for (let j = 0; j < args.length; j++) {
+      const a = args[j];
+      if (a instanceof After) continue;
+      if (a instanceof Clause) {
+        if (a === ANY || matches(a.pattern, message)) {
+          p.matched = a;
+          return i;
+        }
+      } else if (matches(a, message)) {
+        p.matched = null;
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+function runBody(clause: unknown, message: unknown): unknown {
+  return clause instanceof Clause ? clause.body(message) : message;
+}
+
+function runMatchedBody(p: Proc): (message: unknown) => unknown {
+  return (message) => {
+    const clause = p.matched;
+    p.matched = null;
+    if (clause instanceof After) return clause.body === null ? undefined : clause.body();
+    return runBody(clause, message);
+  };
+}
+
+function onAfter(p: Proc, token: unknown): void {
+  if (p.resolve !== token) return;
+  p.timer = undefined;
+  p.timedOut = true;
+  if (p.status === 'waiting') {
+    p.wake = Wake.Receive;
+    makeRunnable(p);
+  }
+}
+
+/**
+ * Called by the scheduler for a process woken in a receive: takes the first
+ * matching message since the save marker, or honours the timeout, or goes
+ * back to waiting. Runs with `self()` set to `p`.
+ */
+export function resumeReceive(p: Proc): void {
+  const args = p.receiving!;
+  let found: number;
+  try {
+    if (args === ANYTHING) {
+      found = p.scanFrom < p.mailbox.size ? p.scanFrom : -1;
+      p.matched = null;
+    } else {
+      found = find(p, args, p.scanFrom);
+    }
+  } catch (error) {
+    // A predicate threw: the error surfaces in the process, at its receive.
+    finishReceive(p, Promise.reject(error));
+    return;
+  }
+  if (found >= 0) {
+    finishReceive(p, p.mailbox.take(found));
+    return;
+  }
+  if (p.timedOut) {
+    const afterClause = args[args.length - 1];
+    p.matched = afterClause instanceof After ? afterClause : null;
+    finishReceive(p, undefined);
+    return;
+  }
+  p.scanFrom = p.mailbox.size;
+  p.status = 'waiting';
+  blocked(p);
+}
+
+function finishReceive(p: Proc, value: unknown): void {
+  const resolve = p.resolve!;
+  p.resolve = null;
+  p.receiving = null;
+  if (p.timer !== undefined) {
+    clock().cancel(p.timer);
+    p.timer = undefined;
+  }
+  resolve(value);
+}
+
+/** Called when a message is queued for `p`: a process blocked in receive wakes up to look at it. */
+export function wakeForMessage(p: Proc): void {
+  if (p.status === 'waiting') {
+    p.wake = Wake.Receive;
+    makeRunnable(p);
+  }
+}
+
+/** Forgets a blocked receive or await of an exiting process: it will never resume. */
+export function abandonWait(p: Proc): void {
+  p.resolve = null;
+  p.receiving = null;
+  p.matched = null;
+  p.value = undefined;
+  if (p.timer !== undefined) {
+    clock().cancel(p.timer);
+    p.timer = undefined;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The scheduler: a run queue of processes, one process running at a time.
+ *
+ * A process runs until it blocks in a runtime operation (`receive`, `sleep`,
+ * `awaitPromise`, a socket call) or ends; then the next runnable process is
+ * resumed. Because only one process's code is in flight at a time, `self()` is
+ * a plain variable read, valid across `await`s, with no async context tracking.
+ *
+ * Fairness: each macrotask runs at most `BATCH` steps (resumptions and
+ * non-blocking receives); then the scheduler yields to the event loop with one
+ * `setImmediate`, so timers and sockets are served however busy processes are.
+ * A process that keeps finding messages yields its slice after `SLICE`
+ * receives so the others get their turn.
+ */
+import { Proc, Wake } from './process.js';
+import { BeamlineError } from './errors.js';
+import { onBodyReturned, onBodyFailed } from './exit.js';
+import { reportDetached } from './logger.js';
+import { resumeReceive } from './receive.js';
+
+/** Steps per macrotask before the event loop gets its turn. */
+export const BATCH = 2000;
+/** Receives one process may do without blocking before it yields. */
+export const SLICE = 200;
+
+/** A FIFO of processes on a growable ring buffer: O(1) at both ends, no allocation in steady state. */
+class RunQueue {
+  private buf: (Proc | undefined)[] = new Array<Proc | undefined>(1024);
+  private head = 0;
+  private count = 0;
+  get length(): number {
+    return this.count;
+  }
+  push(p: Proc): void {
+    let buf = this.buf;
+    if (this.count === buf.length) {
+      const next = new Array<Proc | undefined>(buf.length * 2);
+      for (let i = 0; i < this.count; i++) next[i] = buf[(this.head + i) & (buf.length - 1)];
+      this.buf = buf = next;
+      this.head = 0;
+    }
+    buf[(this.head + this.count) & (buf.length - 1)] = p;
+    this.count++;
+  }
+  shift(): Proc | undefined {
+    if (this.count === 0) return undefined;
+    const buf = this.buf;
+    const p = buf[this.head];
+    buf[this.head] = undefined;
+    this.head = (this.head + 1) & (buf.length - 1);
+    this.count--;
+    return p;
+  }
+}
+
+const runQueue = new RunQueue();
+/** The process whose code is in flight, if any. */
+let running: Proc | null = null;
+/** What `self()` answers: the running process while its code runs. */
+let current: Proc | null = null;
+let budget = BATCH;
+let dispatching = false;
+let microtaskArmed = false;
+let immediateArmed = false;
+
+/** The calling process, or a `not_in_process` error naming the function. */
+export function currentProc(fn: string): Proc {
+  const p = current;
+  if (p === null || p.status !== 'running') {
+    throw new BeamlineError(
+      'not_in_process',
+      `${fn}() must be called inside a process (spawn or run); after a bare await of a promise the runtime does not know, wrap it in awaitPromise()`,
+    );
+  }
+  return p;
+}
+
+/** The calling process, or null outside processes. */
+export function currentOrNull(): Proc | null {
+  return current !== null && current.status === 'running' ? current : null;
+}
+
+/** Puts a process in the run queue, to be woken as `p.wake` says. */
+export function makeRunnable(p: Proc): void {
+  p.status = 'runnable';
+  runQueue.push(p);
+  if (running === null && !dispatching) armMicrotask();
+}
+
+/**
+ * The running process blocks: the next runnable process is resumed at once.
+ * Its code is already done with this turn (it only awaits the promise it got),
+ * so resuming the next one here never runs code under live user frames.
+ */
+export function blocked(p: Proc): void {
+  if (running === p) {
+    running = null;
+    current = null;
+    dispatch();
+  }
+}
+
+/**
+ * The running process ended. `fromOwnStack` is true when its own code may
+ * still be on the stack (a kill delivered during its call): then the next
+ * process starts on a later microtask rather than under those frames.
+ */
+export function released(p: Proc, fromOwnStack: boolean): void {
+  if (running !== p) return;
+  running = null;
+  current = null;
+  if (fromOwnStack) armMicrotask();
+  else dispatch();
+}
+
+/** A receive that found its message: may the process go on, or must it yield? */
+export function spendReduction(p: Proc): boolean {
+  return --budget > 0 && ++p.reductions < SLICE;
+}
+
+export function isIdle(): boolean {
+  return running === null && runQueue.length === 0;
+}
+
+function armMicrotask(): void {
+  if (microtaskArmed) return;
+  microtaskArmed = true;
+  queueMicrotask(onMicrotask);
+}
+
+function onMicrotask(): void {
+  microtaskArmed = false;
+  dispatch();
+}
+
+function armImmediate(): void {
+  if (immediateArmed) return;
+  immediateArmed = true;
+  setImmediate(onImmediate);
+}
+
+/**
+ * A new macrotask: the budget is renewed. A process still marked running here
+ * has no work left in the microtask queue, so it is blocked on a promise the
+ * runtime does not know of: it is detached so the others can go on.
+ */
+function onImmediate(): void {
+  immediateArmed = false;
+  budget = BATCH;
+  const p = running;
+  if (p !== null) {
+    running = null;
+    current = null;
+    p.status = 'detached';
+    reportDetached(p);
+  }
+  dispatch();
+}
+
+function dispatch(): void {
+  if (dispatching || running !== null) return;
+  dispatching = true;
+  try {
+    while (running === null) {
+      if (budget <= 0) {
+        armImmediate();
+        break;
+      }
+      const p = runQueue.shift();
+      if (p === undefined) break;
+      if (p.status !== 'runnable') continue;
+      budget--;
+      running = p;
+      current = p;
+      p.status = 'running';
+      p.reductions = 0;
+      step(p);
+    }
+  } finally {
+    dispatching = false;
+  }
+  // Whoever is still running gets until the next macrotask; see onImmediate.
+  if (running !== null) armImmediate();
+}
+
+/** Resumes `p` as its `wake` says. Never throws: a failure becomes p's crash. */
+function step(p: Proc): void {
+  switch (p.wake) {
+    case Wake.Start:
+      startBody(p);
+      return;
+    case Wake.Receive:
+      resumeReceive(p);
+      return;
+    case Wake.Value:
+    case Wake.Throw: {
+      const resolve = p.resolve!;
+      const value = p.value;
+      p.resolve = null;
+      p.value = undefined;
+      resolve(p.wake === Wake.Value ? value : Promise.reject(value));
+      return;
+    }
+  }
+}
+
+function startBody(p: Proc): void {
+  const body = p.body!;
+  const args = p.args;
+  p.body = null;
+  p.args = null;
+  let result: unknown;
+  try {
+    result = args === null ? body() : body(...args);
+  } catch (error) {
+    onBodyFailed(p, error);
+    return;
+  }
+  if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    (result as PromiseLike<unknown>).then(
+      (value) => onBodyReturned(p, value),
+      (error: unknown) => onBodyFailed(p, error),
+    );
+  } else {
+    onBodyReturned(p, result);
+  }
+}
