@@ -9,16 +9,24 @@
  *   refs and sockets by identity).
  */
 
-declare const wildcard: unique symbol;
-/** The type of `_`. */
-export type Wildcard = typeof wildcard;
+/** The type of `_` (a class, so that the type survives inside array literals). */
+export class Wildcard {
+  declare private readonly brand: never;
+  toString(): string {
+    return '_';
+  }
+}
 /** Erlang's `_`: accepts any value in a pattern. */
-export const _ = Symbol('_') as unknown as Wildcard;
+export const _: Wildcard = new Wildcard();
 
 export type Predicate = (value: any) => boolean;
 
-/** Anything that can stand as a pattern. */
-export type Pattern = Wildcard | Predicate | string | number | bigint | boolean | null | object;
+type Simple = Wildcard | Predicate | string | number | bigint | boolean | null | object;
+/**
+ * Anything that can stand as a pattern. Tuples are spelled out (two levels)
+ * so that `_` inside an array literal keeps its own type and reads as `unknown`.
+ */
+export type Pattern = Simple | readonly (Simple | readonly Simple[])[];
 
 /** The type of the values a pattern accepts. */
 export type MatchOf<P> = P extends Wildcard
@@ -31,19 +39,28 @@ export type MatchOf<P> = P extends Wildcard
         ? { readonly [K in keyof P]: MatchOf<P[K]> }
         : P;
 
-/** Does `value` match `pattern`? */
+/** Does `value` match `pattern`? Ordered so that the common miss (a different atom) costs two comparisons. */
 export function matches(pattern: unknown, value: unknown): boolean {
-  if (pattern === _) return true;
-  if (typeof pattern === 'function') return (pattern as Predicate)(value) === true;
-  if (Array.isArray(pattern)) {
-    if (!Array.isArray(value) || value.length !== pattern.length) return false;
-    for (let i = 0; i < pattern.length; i++) {
-      if (!matches(pattern[i], value[i])) return false;
-    }
-    return true;
+  if (pattern === value) return true;
+  switch (typeof pattern) {
+    case 'object':
+      if (pattern === null) return false;
+      if (pattern === _) return true;
+      if (Array.isArray(pattern)) return matchesTuple(pattern, value);
+      if (pattern instanceof Uint8Array) return value instanceof Uint8Array && Buffer.compare(pattern, value) === 0;
+      return false;
+    case 'function':
+      return (pattern as Predicate)(value) === true;
+    default:
+      return false;
   }
-  if (pattern instanceof Uint8Array) {
-    return value instanceof Uint8Array && Buffer.compare(pattern, value) === 0;
+}
+
+function matchesTuple(pattern: readonly unknown[], value: unknown): boolean {
+  if (!Array.isArray(value) || value.length !== pattern.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p !== value[i] && p !== _ && !matches(p, value[i])) return false;
   }
-  return pattern === value;
+  return true;
 }

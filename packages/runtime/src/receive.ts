@@ -207,11 +207,28 @@ function hasBodies(args: readonly ReceiveArg[]): boolean {
 function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
   const mailbox = p.mailbox;
   const size = mailbox.size;
+  const clauses = args.length > 0 && args[args.length - 1] instanceof After ? args.length - 1 : args.length;
+  if (clauses === 1) {
+    // One pattern: the common case, scanned without per-message dispatch on the clause kind.
+    const a = args[0];
+    const clause = a instanceof Clause ? a : null;
+    if (a === ANY) {
+      p.matched = a;
+      return from < size ? from : -1;
+    }
+    const pattern = clause === null ? a : clause.pattern;
+    for (let i = from; i < size; i++) {
+      if (matches(pattern, mailbox.at(i))) {
+        p.matched = clause;
+        return i;
+      }
+    }
+    return -1;
+  }
   for (let i = from; i < size; i++) {
     const message = mailbox.at(i);
-    for (let j = 0; j < args.length; j++) {
+    for (let j = 0; j < clauses; j++) {
       const a = args[j];
-      if (a instanceof After) continue;
       if (a instanceof Clause) {
         if (a === ANY || matches(a.pattern, message)) {
           p.matched = a;

@@ -54,10 +54,8 @@ class RunQueue {
 }
 
 const runQueue = new RunQueue();
-/** The process whose code is in flight, if any. */
+/** The process whose code is in flight, if any: what `self()` answers. */
 let running: Proc | null = null;
-/** What `self()` answers: the running process while its code runs. */
-let current: Proc | null = null;
 let budget = BATCH;
 let dispatching = false;
 let microtaskArmed = false;
@@ -65,8 +63,8 @@ let immediateArmed = false;
 
 /** The calling process, or a `not_in_process` error naming the function. */
 export function currentProc(fn: string): Proc {
-  const p = current;
-  if (p === null || p.status !== 'running') {
+  const p = running;
+  if (p === null) {
     throw new BeamlineError(
       'not_in_process',
       `${fn}() must be called inside a process (spawn or run); after a bare await of a promise the runtime does not know, wrap it in awaitPromise()`,
@@ -77,7 +75,7 @@ export function currentProc(fn: string): Proc {
 
 /** The calling process, or null outside processes. */
 export function currentOrNull(): Proc | null {
-  return current !== null && current.status === 'running' ? current : null;
+  return running;
 }
 
 /** Puts a process in the run queue, to be woken as `p.wake` says. */
@@ -95,7 +93,6 @@ export function makeRunnable(p: Proc): void {
 export function blocked(p: Proc): void {
   if (running === p) {
     running = null;
-    current = null;
     dispatch();
   }
 }
@@ -108,7 +105,6 @@ export function blocked(p: Proc): void {
 export function released(p: Proc, fromOwnStack: boolean): void {
   if (running !== p) return;
   running = null;
-  current = null;
   if (fromOwnStack) armMicrotask();
   else dispatch();
 }
@@ -150,7 +146,6 @@ function onImmediate(): void {
   const p = running;
   if (p !== null) {
     running = null;
-    current = null;
     p.status = 'detached';
     reportDetached(p);
   }
@@ -159,26 +154,23 @@ function onImmediate(): void {
 
 function dispatch(): void {
   if (dispatching || running !== null) return;
+  // step() never throws (a failure becomes the process's crash), so no try/finally.
   dispatching = true;
-  try {
-    while (running === null) {
-      if (budget <= 0) {
-        armImmediate();
-        break;
-      }
-      const p = runQueue.shift();
-      if (p === undefined) break;
-      if (p.status !== 'runnable') continue;
-      budget--;
-      running = p;
-      current = p;
-      p.status = 'running';
-      p.reductions = 0;
-      step(p);
+  while (running === null) {
+    if (budget <= 0) {
+      armImmediate();
+      break;
     }
-  } finally {
-    dispatching = false;
+    const p = runQueue.shift();
+    if (p === undefined) break;
+    if (p.status !== 'runnable') continue;
+    budget--;
+    running = p;
+    p.status = 'running';
+    p.reductions = 0;
+    step(p);
   }
+  dispatching = false;
   // Whoever is still running gets until the next macrotask; see onImmediate.
   if (running !== null) armImmediate();
 }

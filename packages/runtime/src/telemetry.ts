@@ -80,7 +80,16 @@ export class EventBus extends EventEmitter<RuntimeEvents> {
     event: T,
     ...args: EventEmitter.EventArgs<RuntimeEvents, T>
   ): boolean {
-    const had = super.emit(event, ...args);
+    let had = false;
+    try {
+      had = super.emit(event, ...args);
+    } catch (error) {
+      // A listener's bug must not break the scheduler or the process that emitted.
+      queueMicrotask(() => {
+        throw error;
+      });
+      had = true;
+    }
     // A `once` listener may have just removed itself.
     if (had) this.listening = this.eventNames().length > 0;
     return had;

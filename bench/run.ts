@@ -1,0 +1,186 @@
+/**
+ * `pnpm bench`: runs every benchmark scenario in its own Node process (so the
+ * heaps and JIT states do not mix), adds the Erlang/OTP column when `escript`
+ * is installed, and prints one table with figures and ratios.
+ * `pnpm bench --write` also regenerates docs/benchmarks.md.
+ *
+ * Benchmarks are never part of the test run.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Scenario {
+  /** Matches the `scenario` field the script reports. */
+  readonly id: string;
+  readonly cwd: string;
+  readonly script: string;
+  readonly args?: readonly string[];
+  readonly nodeFlags?: readonly string[];
+  /** Arguments for the Erlang escript, if there is an Erlang version. */
+  readonly erlang?: { readonly script: string; readonly args: readonly string[] };
+  /** The target, as text, and a check on the figures. */
+  readonly target: string;
+  readonly meets: (r: Figures) => boolean;
+}
+
+interface Figures {
+  readonly beamline: number;
+  readonly baseline: number;
+  readonly erlang: number | undefined;
+}
+
+interface Reported {
+  readonly scenario: string;
+  readonly metric: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly beamline: number;
+  readonly baseline: number;
+}
+
+const runtime = path.join(root, 'packages/runtime');
+const runtimeErl = path.join(runtime, 'bench/erlang/runtime_bench.escript');
+
+const scenarios: Scenario[] = [
+  {
+    id: 'ring',
+    cwd: runtime,
+    script: 'bench/ring.ts',
+    erlang: { script: runtimeErl, args: ['ring'] },
+    target: '≥ 0.67× plain, ahead of Erlang',
+    meets: (f) => f.beamline >= 0.67 * f.baseline && (f.erlang === undefined || f.beamline > f.erlang),
+  },
+  {
+    id: 'spawn',
+    cwd: runtime,
+    script: 'bench/spawn.ts',
+    erlang: { script: runtimeErl, args: ['spawn'] },
+    target: '≥ 0.5× plain',
+    meets: (f) => f.beamline >= 0.5 * f.baseline,
+  },
+  {
+    id: 'memory-100000',
+    cwd: runtime,
+    script: 'bench/memory.ts',
+    args: ['100000'],
+    nodeFlags: ['--expose-gc'],
+    erlang: { script: runtimeErl, args: ['memory', '100000'] },
+    target: '≤ 1,024 B/process',
+    meets: (f) => f.beamline <= 1024,
+  },
+  {
+    id: 'memory-1000000',
+    cwd: runtime,
+    script: 'bench/memory.ts',
+    args: ['1000000'],
+    nodeFlags: ['--expose-gc', '--max-old-space-size=4096'],
+    erlang: { script: runtimeErl, args: ['memory', '1000000'] },
+    target: '≤ 1,024 B/process (1M under 1 GiB)',
+    meets: (f) => f.beamline <= 1024,
+  },
+  {
+    id: 'selective',
+    cwd: runtime,
+    script: 'bench/selective.ts',
+    erlang: { script: runtimeErl, args: ['selective'] },
+    target: '< 1,000 µs/receive',
+    meets: (f) => f.beamline < 1000,
+  },
+];
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const write = process.argv.includes('--write');
+const hasErlang = spawnSync('escript', ['-h'], { stdio: 'ignore' }).error === undefined;
+
+function runScenario(s: Scenario): Reported {
+  const out = execFileSync(process.execPath, [...(s.nodeFlags ?? []), '--import', 'tsx', s.script, ...(s.args ?? [])], {
+    cwd: s.cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 10 * 60_000,
+  });
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`${s.id}: no RESULT line in output:\n${out}`);
+  return JSON.parse(line.slice('RESULT '.length)) as Reported;
+}
+
+function runErlang(s: Scenario): number | undefined {
+  if (!hasErlang || s.erlang === undefined) return undefined;
+  const out = execFileSync('escript', [s.erlang.script, ...s.erlang.args], { encoding: 'utf8', timeout: 10 * 60_000 });
+  const value = Number(out.trim().split(/\s+/).pop());
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function fmt(x: number | undefined, unit: string): string {
+  if (x === undefined || Number.isNaN(x)) return '—';
+  if (unit.startsWith('µs')) return x.toFixed(1);
+  return Math.round(x).toLocaleString('en-US');
+}
+
+/** Beamline relative to another column, as "how many times as good". */
+function ratio(r: Reported, other: number | undefined): string {
+  if (other === undefined || Number.isNaN(other) || other === 0) return '—';
+  const x = r.higherIsBetter ? r.beamline / other : other / r.beamline;
+  return `${x.toFixed(2)}×`;
+}
+
+const rows: string[] = [];
+let missed = 0;
+console.log(`Beamline benchmarks on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+if (!hasErlang) console.log('Erlang/OTP column skipped: escript not found (apt-get install -y erlang-base to add it)');
+for (const s of scenarios) {
+  if (only.length > 0 && !only.some((o) => s.id.startsWith(o))) continue;
+  process.stdout.write(`running ${s.id} … `);
+  const r = runScenario(s);
+  const erlang = runErlang(s);
+  const ok = s.meets({ beamline: r.beamline, baseline: r.baseline, erlang });
+  if (!ok) missed++;
+  console.log(ok ? 'target met' : 'TARGET MISSED');
+  rows.push(
+    `| ${r.scenario} | ${r.metric} | ${r.unit} | ${fmt(r.beamline, r.unit)} | ${fmt(r.baseline, r.unit)} | ${ratio(r, r.baseline)} | ${fmt(erlang, r.unit)} | ${ratio(r, erlang)} | ${s.target} | ${ok ? 'met' : '**missed**'} |`,
+  );
+}
+
+const table = [
+  '| scenario | what | unit | Beamline | plain Node | vs plain | Erlang/OTP | vs Erlang | target | |',
+  '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+  ...rows,
+].join('\n');
+console.log(`\n${table}\n\nRatios read "Beamline is N× as good" (for lower-is-better units the ratio is inverted).`);
+if (missed > 0) console.log(`${missed} target(s) missed`);
+
+if (write) {
+  const erlVersion = hasErlang
+    ? execFileSync('erl', ['-noshell', '-eval', 'io:format("~s", [erlang:system_info(otp_release)]), halt().'], { encoding: 'utf8' })
+    : 'not installed';
+  const file = path.join(root, 'docs/benchmarks.md');
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`;
+  const body = `# Benchmarks
+
+Generated by \`pnpm bench --write\` on ${new Date().toISOString().slice(0, 10)}. Do not edit by hand: run it again.
+
+- Machine: ${machine}
+- Node ${process.version}; Erlang/OTP ${erlVersion}
+- Each scenario runs in its own Node process; Beamline and the plain-Node baseline run interleaved in the same process (median of 5 rounds after warm-up). The Erlang column runs the same scenario in \`packages/runtime/bench/erlang/runtime_bench.escript\` (compiled, default schedulers).
+- The plain-Node baseline is a hand-written async queue per task, no runtime (\`packages/runtime/bench/baseline.ts\`).
+
+${table}
+
+Ratios read "Beamline is N× as good as that column" (for lower-is-better units the ratio is inverted).
+
+## Commands
+\`\`\`
+pnpm bench                 # all scenarios, print the table
+pnpm bench ring spawn      # some scenarios
+pnpm bench --write         # and rewrite this file
+\`\`\`
+`;
+  if (!existsSync(path.dirname(file))) throw new Error('docs/ missing');
+  writeFileSync(file, body);
+  console.log(`wrote ${path.relative(root, file)}`);
+}

@@ -1,0 +1,119 @@
+/**
+ * The main demo (`pnpm start`): Erlang's process model at work in one run.
+ * A registered counter server, a ring of 1,000 processes, a crash travelling
+ * along links to a process that traps exits, a monitor, a timer, and a
+ * selective receive, then a summary. Exits 0 when everything behaved.
+ *
+ * (The TCP servers join this demo as gen-tcp lands.)
+ */
+import {
+  _,
+  after,
+  exit,
+  monitor,
+  on,
+  processFlag,
+  processes,
+  receive,
+  register,
+  run,
+  self,
+  send,
+  sendAfter,
+  spawn,
+  spawnLink,
+  whereis,
+  type Pid,
+} from '@beamline/runtime';
+
+const checks: [string, boolean][] = [];
+function check(what: string, ok: boolean): void {
+  checks.push([what, ok]);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+
+// counter(N) -> receive {incr, From} -> From ! {count, N+1}, counter(N+1); stop -> ok end.
+async function counter(start: number): Promise<void> {
+  let n = start;
+  for (;;) {
+    const msg = await receive(['incr', _], 'stop');
+    if (msg === 'stop') return;
+    n += 1;
+    send(msg[1] as Pid, ['count', n]);
+  }
+}
+
+async function ringNode(next: Pid): Promise<void> {
+  for (;;) {
+    const m = (await receive()) as number;
+    send(next, m);
+    if (m === 0) return;
+  }
+}
+
+async function main(): Promise<void> {
+  const me = self();
+  console.log(`main process ${me}`);
+
+  // A registered server, called by name.
+  const server = spawn(counter, 0);
+  register('counter', server);
+  for (let i = 0; i < 3; i++) send('counter', ['incr', me]);
+  const counts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [, n] = await receive(['count', _]);
+    counts.push(n as number);
+  }
+  check(`counter ${server} registered as 'counter' answered ${counts.join(', ')}`, counts.join() === '1,2,3');
+  send('counter', 'stop');
+
+  // A ring of 1,000 processes, the message passed 100 times around.
+  const t0 = performance.now();
+  let next = me;
+  for (let i = 0; i < 999; i++) next = spawn(ringNode, next);
+  send(next, 100);
+  for (;;) {
+    const m = (await receive()) as number;
+    if (m === 0) break;
+    send(next, m - 1);
+  }
+  const ms = performance.now() - t0;
+  check(`ring of 1,000 processes: 100,000 messages in ${ms.toFixed(0)} ms`, true);
+
+  // A crash travels along links: worker -> middle -> (trapping) main.
+  processFlag('trap_exit', true);
+  const middle = spawnLink(async () => {
+    spawnLink(async () => {
+      await receive(after(10));
+      throw new Error('worker failed');
+    });
+    await receive(); // never returns: the link kills it first
+  });
+  const [, from, reason] = await receive(['EXIT', _, _]);
+  check(`crash reached main as ['EXIT', ${from}, ${(reason as Error).message}] from ${middle}`, from === middle);
+
+  // A monitor sees a kill.
+  const victim = spawn(async () => {
+    await receive();
+  });
+  const ref = monitor(victim);
+  exit(victim, 'kill');
+  const down = await receive(['DOWN', ref, 'process', victim, _]);
+  check(`monitor saw ${victim} go down with reason ${String(down[4])}`, down[4] === 'killed');
+
+  // A timer, and selective receive picking it out of other messages.
+  sendAfter(20, me, 'tick');
+  send(me, 'noise-1');
+  send(me, 'noise-2');
+  const tick = await receive(on('tick', () => 'got the tick first'), after(1000, () => 'no tick'));
+  const rest = [await receive(), await receive()];
+  check(`${tick}; the others stayed in order: ${rest.join(', ')}`, tick === 'got the tick first' && rest.join() === 'noise-1,noise-2');
+
+  check(`'counter' is unregistered once it exited: ${String(whereis('counter'))}`, whereis('counter') === undefined);
+}
+
+await run(main);
+const live = processes().length;
+const failed = checks.filter(([, ok]) => !ok).length;
+console.log(`\n${checks.length - failed}/${checks.length} checks passed; ${live} processes left running`);
+process.exitCode = failed === 0 ? 0 : 1;
