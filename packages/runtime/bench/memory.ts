@@ -3,7 +3,7 @@
  * process (lower is better). Run with --expose-gc; N from argv (100,000 or
  * 1,000,000), one size per Node process so the heaps do not mix.
  */
-import { receive, run, spawn, send } from '@beamline/runtime';
+import { receive, spawn, send } from '@beamline/runtime';
 import { settle } from '@beamline/runtime/testing';
 import { AsyncQueue } from './baseline.js';
 import { report } from './harness.js';
@@ -23,15 +23,14 @@ async function idle(): Promise<void> {
 }
 
 async function beamline(): Promise<number> {
-  let perProcess = 0;
-  await run(async () => {
-    const before = heap();
-    const pids = [];
-    for (let i = 0; i < N; i++) pids.push(spawn(idle));
-    await settle(100_000);
-    perProcess = (heap() - before) / N;
-    for (const pid of pids) send(pid, 'stop');
-  });
+  // Spawned from top-level code (spawn works outside processes), so that the
+  // measuring code can await settle() without being a process itself.
+  const before = heap();
+  const pids = [];
+  for (let i = 0; i < N; i++) pids.push(spawn(idle));
+  await settle(100_000);
+  const perProcess = (heap() - before) / N;
+  for (const pid of pids) send(pid, 'stop');
   await settle(100_000);
   return perProcess;
 }

@@ -4,6 +4,7 @@
  * messages elsewhere. gen-tcp builds ownership on these two.
  */
 import { badarg } from './errors.js';
+import { reportHookFailure } from './logger.js';
 import { Pid } from './pid.js';
 import { procOf, type ExitHook } from './process.js';
 import { currentProc } from './scheduler.js';
@@ -20,7 +21,13 @@ export function onExit(pid: Pid, hook: (reason: unknown) => void): () => void {
   if (p === null) {
     let cancelled = false;
     queueMicrotask(() => {
-      if (!cancelled) hook('noproc');
+      if (cancelled) return;
+      try {
+        hook('noproc');
+      } catch (error) {
+        // As for a live process's hooks: reported, never thrown into the event loop.
+        reportHookFailure(pid, error);
+      }
     });
     return () => {
       cancelled = true;

@@ -8,19 +8,13 @@
 import { ProcessExit, isQuietReason } from './errors.js';
 import { downMessage, exitMessage } from './messages.js';
 import { PROC, table, type Proc } from './process.js';
-import { abandonWait, wakeForMessage } from './receive.js';
+import { abandonWait, deliver } from './receive.js';
 import { released } from './scheduler.js';
 import { unregisterProc } from './registry.js';
 import { cancelTimersOf } from './timers.js';
 import { reportCrash, reportHookFailure } from './logger.js';
 import { telemetry } from './telemetry.js';
 import type { Pid } from './pid.js';
-
-/** Queues a message for `p` and wakes it if it waits in receive. */
-export function deliver(p: Proc, message: unknown): void {
-  p.mailbox.push(message);
-  if (p.status === 'waiting') wakeForMessage(p);
-}
 
 /** The body returned: the process exits `normal`. */
 export function onBodyReturned(p: Proc, value: unknown): void {
@@ -77,6 +71,8 @@ function handleSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean
 
 /** Ends a process from a signal: it never resumes; if its code is on the stack it unwinds on return. */
 function killFromOutside(p: Proc, reason: unknown): void {
+  // As in Erlang, a death by exit signal is no crash of the process's own code: not reported.
+  p.quietCrash = true;
   terminate(p, reason);
   released(p, true);
 }
@@ -93,7 +89,8 @@ export function terminate(p: Proc, reason: unknown): void {
   if (p.name !== undefined) unregisterProc(p);
   if (p.timers !== null) cancelTimersOf(p);
 
-  const observed = p.links !== null || p.watchers !== null || p.quietCrash;
+  // The tables stay allocated (empty) after unlink, demonitor or a partner's exit.
+  const observed = (p.links !== null && p.links.size > 0) || (p.watchers !== null && p.watchers.size > 0) || p.quietCrash;
   if (p.monitors !== null) {
     for (const [ref, target] of p.monitors) target.watchers?.delete(ref);
     p.monitors = null;

@@ -19,8 +19,11 @@ export interface ProcessInfo {
   /** The messages queued, oldest first. */
   readonly messages: readonly unknown[];
   readonly links: readonly Pid[];
-  /** Monitors this process holds, as `['process', pid]`. */
-  readonly monitors: readonly (readonly ['process', Pid])[];
+  /**
+   * Monitors this process holds, as `['process', pid]`, or `['process', [name, node]]`
+   * for a monitor made by registered name (as Erlang shows them).
+   */
+  readonly monitors: readonly (readonly ['process', Pid | readonly [string, string]])[];
   /** Processes monitoring this one. */
   readonly monitoredBy: readonly Pid[];
   readonly registeredName: string | undefined;
@@ -45,7 +48,7 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
     messageQueueLen: p.mailbox.size,
     messages: p.mailbox.toArray(),
     links: p.links === null ? [] : [...p.links].map((l) => l.pid),
-    monitors: p.monitors === null ? [] : [...p.monitors.values()].map((t) => ['process', t.pid] as const),
+    monitors: p.monitors === null ? [] : [...p.monitors].map(([ref, t]) => ['process', t.watchers?.get(ref)?.item ?? t.pid] as const),
     monitoredBy: p.watchers === null ? [] : [...p.watchers.values()].map((w) => w.watcher.pid),
     registeredName: p.name,
     trapExit: p.trapExit,

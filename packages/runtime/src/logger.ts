@@ -11,7 +11,8 @@ import type { Proc } from './process.js';
 export type LogReport =
   | { readonly kind: 'crash'; readonly pid: Pid; readonly reason: unknown }
   | { readonly kind: 'detached'; readonly pid: Pid }
-  | { readonly kind: 'hook_failed'; readonly pid: Pid; readonly error: unknown };
+  | { readonly kind: 'hook_failed'; readonly pid: Pid; readonly error: unknown }
+  | { readonly kind: 'listener_failed'; readonly event: string; readonly error: unknown };
 
 export type Logger = (report: LogReport) => void;
 
@@ -28,6 +29,9 @@ export const defaultLogger: Logger = (report) => {
       return;
     case 'hook_failed':
       console.error(`=ERROR REPORT==== exit hook of ${report.pid} threw:\n${formatReason(report.error)}`);
+      return;
+    case 'listener_failed':
+      console.error(`=ERROR REPORT==== telemetry listener for '${report.event}' threw:\n${formatReason(report.error)}`);
       return;
   }
 };
@@ -60,4 +64,8 @@ export function reportDetached(p: Proc): void {
 
 export function reportHookFailure(pid: Pid, error: unknown): void {
   log({ kind: 'hook_failed', pid, error });
+}
+
+export function reportListenerFailure(event: string, error: unknown): void {
+  log({ kind: 'listener_failed', event, error });
 }

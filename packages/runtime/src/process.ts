@@ -86,7 +86,7 @@ export class Proc {
   exitHooks: Set<ExitHook> | null = null;
   /** Timers whose destination is this process; cancelled when it exits. */
   timers: Set<Ref> | null = null;
-  /** A crash is not logged when someone else reports it (run()). */
+  /** A crash is not logged when someone else reports it (run()) or an exit signal caused it. */
   quietCrash = false;
   exitReason: unknown = undefined;
   result: unknown = undefined;

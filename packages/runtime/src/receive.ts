@@ -70,9 +70,11 @@ export type ReceiveResult<A extends readonly unknown[]> = {
  */
 export function receive(): Promise<unknown>;
 export function receive<const A extends readonly ReceiveArg[]>(...args: A): Promise<ReceiveResult<A>>;
-export function receive(...args: ReceiveArg[]): Promise<unknown> {
+export function receive(): Promise<unknown> {
   const p = currentProc('receive');
-  if (args.length === 0) return receiveAny(p);
+  // `arguments`, not a rest parameter: the bare receive of every message loop allocates no array.
+  if (arguments.length === 0) return receiveAny(p);
+  const args: ReceiveArg[] = Array.prototype.slice.call(arguments);
   return receiveIn(p, args, args.length > 0 && args[args.length - 1] instanceof After ? (args[args.length - 1] as After<unknown>) : null, true);
 }
 
@@ -181,14 +183,17 @@ function receivingFor(args: readonly ReceiveArg[], anything: boolean, afterClaus
 }
 
 /**
- * The slice or the batch is spent though a message is there: the process goes
- * to the back of the run queue and takes its message when it is picked again.
+ * The slice or the batch is spent though a message is there (or an `after 0`
+ * is due): the process goes to the back of the run queue and takes its
+ * message when it is picked again. An `after 0` has had its wait, so it is
+ * already timed out: picked again with no match, the process takes it at once.
  */
 function yieldToOthers(p: Proc, receiving: readonly ReceiveArg[], withBodies: boolean): Promise<unknown> {
   const pending = block(p, 'waiting');
+  const last = receiving[receiving.length - 1];
   p.receiving = receiving;
   p.scanFrom = 0;
-  p.timedOut = false;
+  p.timedOut = last instanceof After && last.ms === 0;
   p.wake = Wake.Receive;
   makeRunnable(p);
   blocked(p);
@@ -312,9 +317,21 @@ function finishReceive(p: Proc, value: unknown): void {
   resolve(value);
 }
 
-/** Called when a message is queued for `p`: a process blocked in receive wakes up to look at it. */
-export function wakeForMessage(p: Proc): void {
-  if (p.status === 'waiting') {
+/**
+ * Queues a message for `p`. A process blocked in a receive wakes up to look
+ * at it; one blocked in a receive of anything has an empty mailbox, so the
+ * message is handed to it directly, without going through the mailbox.
+ */
+export function deliver(p: Proc, message: unknown): void {
+  if (p.status !== 'waiting') {
+    p.mailbox.push(message);
+  } else if (p.receiving === ANYTHING) {
+    p.receiving = null;
+    p.value = message;
+    p.wake = Wake.Value;
+    makeRunnable(p);
+  } else {
+    p.mailbox.push(message);
     p.wake = Wake.Receive;
     makeRunnable(p);
   }

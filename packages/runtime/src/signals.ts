@@ -3,7 +3,8 @@
  * to tie its fate to others'. What happens when a process ends is in exit.ts.
  */
 import { BeamlineError, ProcessExit, badarg } from './errors.js';
-import { deliver, exitSignal } from './exit.js';
+import { exitSignal } from './exit.js';
+import { deliver } from './receive.js';
 import { downMessage, exitMessage, LOCAL_NODE } from './messages.js';
 import { OUTSIDE, Pid, Ref, makeRef } from './pid.js';
 import { procOf, type Proc } from './process.js';

@@ -3,7 +3,7 @@
  * `spawnMonitor`, `run`, `self`, `send`.
  */
 import { badarg, formatReason } from './errors.js';
-import { deliver } from './exit.js';
+import { deliver } from './receive.js';
 import { Pid, type Ref } from './pid.js';
 import { newProc, procOf, type Proc } from './process.js';
 import { lookup } from './registry.js';

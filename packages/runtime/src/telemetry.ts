@@ -4,6 +4,7 @@
  * unobserved runtime pays one property read per event.
  */
 import { EventEmitter } from 'eventemitter3';
+import { reportListenerFailure } from './logger.js';
 import type { Pid, Ref } from './pid.js';
 
 export interface RuntimeEvents {
@@ -85,9 +86,7 @@ export class EventBus extends EventEmitter<RuntimeEvents> {
       had = super.emit(event, ...args);
     } catch (error) {
       // A listener's bug must not break the scheduler or the process that emitted.
-      queueMicrotask(() => {
-        throw error;
-      });
+      reportListenerFailure(String(event), error);
       had = true;
     }
     // A `once` listener may have just removed itself.

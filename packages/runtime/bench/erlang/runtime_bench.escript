@@ -1,4 +1,5 @@
 #!/usr/bin/env escript
+%%! +P 2000000
 %% The Erlang/OTP column of the runtime benchmarks: the same scenarios as
 %% ring.ts, spawn.ts, memory.ts and selective.ts, compiled (not interpreted).
 %% Prints one line per scenario: "<scenario> <figure>".
