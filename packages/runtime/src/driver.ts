@@ -34,9 +34,9 @@ export function onExit(pid: Pid, hook: (reason: unknown) => void): () => void {
     };
   }
   const entry: ExitHook = (reason) => hook(reason);
-  (p.exitHooks ??= new Set()).add(entry);
+  (p.more.exitHooks ??= new Set()).add(entry);
   return () => {
-    p.exitHooks?.delete(entry);
+    p.extras?.exitHooks?.delete(entry);
   };
 }
 
@@ -48,5 +48,5 @@ export function onExit(pid: Pid, hook: (reason: unknown) => void): () => void {
 export function takeMessages(pick: (message: unknown) => boolean): unknown[] {
   const p = currentProc('takeMessages');
   if (typeof pick !== 'function') badarg('takeMessages', 'pick must be a function');
-  return p.mailbox.takeAll(pick);
+  return p.mbox === null ? [] : p.mbox.takeAll(pick);
 }

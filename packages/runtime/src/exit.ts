@@ -7,7 +7,7 @@
  */
 import { ProcessExit, isQuietReason } from './errors.js';
 import { downMessage, exitMessage } from './messages.js';
-import { PROC, table, type Proc } from './process.js';
+import { removeProc, type Proc } from './process.js';
 import { abandonWait, deliver } from './receive.js';
 import { released } from './scheduler.js';
 import { unregisterProc } from './registry.js';
@@ -19,8 +19,7 @@ import type { Pid } from './pid.js';
 /** The body returned: the process exits `normal`. */
 export function onBodyReturned(p: Proc, value: unknown): void {
   if (p.status === 'exited') return;
-  p.result = value;
-  terminate(p, 'normal');
+  terminate(p, 'normal', value);
   released(p, false);
 }
 
@@ -60,11 +59,11 @@ function handleSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean
   if (target.status === 'exited') return;
   if (reason === 'kill' && !viaLink) {
     killFromOutside(target, 'killed');
-  } else if (target.trapExit) {
+  } else if (target.extras !== null && target.extras.trapExit) {
     deliver(target, exitMessage(from, reason));
   } else if (reason !== 'normal') {
     killFromOutside(target, reason);
-  } else if (!viaLink && from === target.pid) {
+  } else if (!viaLink && from === target) {
     killFromOutside(target, 'normal');
   }
 }
@@ -72,56 +71,64 @@ function handleSignal(target: Proc, from: Pid, reason: unknown, viaLink: boolean
 /** Ends a process from a signal: it never resumes; if its code is on the stack it unwinds on return. */
 function killFromOutside(p: Proc, reason: unknown): void {
   // As in Erlang, a death by exit signal is no crash of the process's own code: not reported.
-  p.quietCrash = true;
+  p.more.quietCrash = true;
   terminate(p, reason);
   released(p, true);
 }
 
-/** Ends `p` with `reason` and tells everyone who needs to know. */
-export function terminate(p: Proc, reason: unknown): void {
+/**
+ * Ends `p` with `reason` and tells everyone who needs to know. `result` is
+ * what the body returned (for `run`). Afterwards `p.value` holds the reason.
+ */
+export function terminate(p: Proc, reason: unknown, result?: unknown): void {
   if (p.status === 'exited') return;
   p.status = 'exited';
-  p.exitReason = reason;
   abandonWait(p);
-  p.mailbox.clear();
-  table.delete(p);
-  p.pid[PROC] = null;
-  if (p.name !== undefined) unregisterProc(p);
-  if (p.timers !== null) cancelTimersOf(p);
+  p.value = reason;
+  p.mbox = null;
+  p.body = null;
+  removeProc(p);
+  const x = p.extras;
+  if (telemetry.listening) telemetry.emit('exit', { pid: p, reason });
+  if (x === null) {
+    if (!isQuietReason(reason)) reportCrash(p, reason);
+    return;
+  }
+  if (x.name !== undefined) unregisterProc(p);
+  if (x.timers !== null) cancelTimersOf(p);
 
   // The tables stay allocated (empty) after unlink, demonitor or a partner's exit.
-  const observed = (p.links !== null && p.links.size > 0) || (p.watchers !== null && p.watchers.size > 0) || p.quietCrash;
-  if (p.monitors !== null) {
-    for (const [ref, target] of p.monitors) target.watchers?.delete(ref);
-    p.monitors = null;
+  const observed = (x.links !== null && x.links.size > 0) || (x.watchers !== null && x.watchers.size > 0) || x.quietCrash;
+  if (x.monitors !== null) {
+    for (const [ref, target] of x.monitors) target.extras?.watchers?.delete(ref);
+    x.monitors = null;
   }
-  if (p.watchers !== null) {
-    const watchers = p.watchers;
-    p.watchers = null;
+  if (x.watchers !== null) {
+    const watchers = x.watchers;
+    x.watchers = null;
     for (const [ref, w] of watchers) {
-      w.watcher.monitors?.delete(ref);
+      w.watcher.extras?.monitors?.delete(ref);
       deliver(w.watcher, downMessage(ref, w.item, reason));
     }
   }
-  if (p.exitHooks !== null) {
-    const hooks = p.exitHooks;
-    p.exitHooks = null;
+  if (x.exitHooks !== null) {
+    const hooks = x.exitHooks;
+    x.exitHooks = null;
     for (const hook of hooks) {
       try {
-        hook(reason, p);
+        hook(reason, result);
       } catch (error) {
-        reportHookFailure(p.pid, error);
+        reportHookFailure(p, error);
       }
     }
   }
-  if (telemetry.listening) telemetry.emit('exit', { pid: p.pid, reason });
-  if (!observed && !isQuietReason(reason)) reportCrash(p.pid, reason);
-  if (p.links !== null) {
-    const links = p.links;
-    p.links = null;
+  if (!observed && !isQuietReason(reason)) reportCrash(p, reason);
+  if (x.links !== null) {
+    const links = x.links;
+    x.links = null;
     for (const other of links) {
-      other.links?.delete(p);
-      exitSignal(other, p.pid, reason, true);
+      other.extras?.links?.delete(p);
+      exitSignal(other, p, reason, true);
     }
   }
 }

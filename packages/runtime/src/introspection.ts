@@ -3,13 +3,11 @@
  */
 import { badarg } from './errors.js';
 import { Pid } from './pid.js';
-import { procOf, table, type ProcessStatus } from './process.js';
+import { Wake, liveProcs, procOf, type ProcessStatus } from './process.js';
 
 /** `erlang:processes/0`: the pids of every live process. */
 export function processes(): Pid[] {
-  const pids: Pid[] = [];
-  for (const p of table) pids.push(p.pid);
-  return pids;
+  return liveProcs();
 }
 
 export interface ProcessInfo {
@@ -43,14 +41,18 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
   if (!(pid instanceof Pid)) badarg('processInfo', `not a pid: ${String(pid)}`);
   const p = procOf(pid);
   if (p === null || p.status === 'exited') return undefined;
+  const x = p.extras;
+  const messages = p.mbox === null ? [] : p.mbox.toArray();
+  // A message handed straight to a process blocked in a bare receive is still queued for it.
+  if (p.status === 'runnable' && p.wake === Wake.Handoff) messages.unshift(p.value);
   return {
     status: statusOf[p.status],
-    messageQueueLen: p.mailbox.size,
-    messages: p.mailbox.toArray(),
-    links: p.links === null ? [] : [...p.links].map((l) => l.pid),
-    monitors: p.monitors === null ? [] : [...p.monitors].map(([ref, t]) => ['process', t.watchers?.get(ref)?.item ?? t.pid] as const),
-    monitoredBy: p.watchers === null ? [] : [...p.watchers.values()].map((w) => w.watcher.pid),
-    registeredName: p.name,
-    trapExit: p.trapExit,
+    messageQueueLen: messages.length,
+    messages,
+    links: x?.links == null ? [] : [...x.links],
+    monitors: x?.monitors == null ? [] : [...x.monitors].map(([ref, t]) => ['process', t.extras?.watchers?.get(ref)?.item ?? t] as const),
+    monitoredBy: x?.watchers == null ? [] : [...x.watchers.values()].map((w) => w.watcher),
+    registeredName: x?.name,
+    trapExit: x?.trapExit ?? false,
   };
 }

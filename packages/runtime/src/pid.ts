@@ -7,6 +7,8 @@ import { inspect } from 'node:util';
 
 /** A process identifier. Only the runtime creates them; compare with `===`. */
 export class Pid {
+  /** Makes the type nominal: a Ref is never a Pid. */
+  declare private readonly pidBrand: never;
   /** @internal serial number, unique for the life of the Node process */
   readonly id: number;
   /** @internal */
@@ -23,6 +25,8 @@ export class Pid {
 
 /** A unique reference, as made by `makeRef()`, `monitor()` and the timers. */
 export class Ref {
+  /** Makes the type nominal: a Pid is never a Ref. */
+  declare private readonly refBrand: never;
   /** @internal */
   readonly id: number;
   /** @internal */

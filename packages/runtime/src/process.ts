@@ -1,14 +1,16 @@
 /**
  * The process record. A process is an async function run by the scheduler;
  * this record holds what the runtime knows of it: its mailbox, what it is
- * blocked on, its links and monitors, and how it ended.
+ * blocked on, and (in a side table made on first use) its links, monitors,
+ * name and flags.
  *
- * Link and monitor tables are created on first use, so an idle process costs
- * only this record, its mailbox and its suspended function.
+ * The record *is* the process's pid (`Proc extends Pid`), and everything an
+ * idle process does not need is allocated lazily, so that a process blocked
+ * in `receive` costs little more than its suspended async function.
  */
 import { Mailbox } from './mailbox.js';
 import { Pid, type Ref } from './pid.js';
-import type { ReceiveArg } from './receive.js';
+import type { Wait } from './receive.js';
 
 /**
  * Where a process stands. Exactly one process is `running` at a time.
@@ -31,9 +33,11 @@ export const enum Wake {
   Value,
   /** Reject the pending promise with `value`. */
   Throw,
+  /** Resolve a bare `receive()` with `value`, a message handed over without the mailbox. */
+  Handoff,
 }
 
-export type ExitHook = (reason: unknown, proc: Proc) => void;
+export type ExitHook = (reason: unknown, result: unknown) => void;
 
 export interface Watcher {
   readonly watcher: Proc;
@@ -41,41 +45,8 @@ export interface Watcher {
   readonly item: Pid | readonly [string, string];
 }
 
-export const PROC = Symbol('beamline.proc');
-
-declare module './pid.js' {
-  interface Pid {
-    /** @internal the live process behind this pid, or null once it has exited */
-    [PROC]: Proc | null;
-  }
-}
-
-export class Proc {
-  readonly pid: Pid;
-  status: ProcessStatus = 'runnable';
-  wake: Wake = Wake.Start;
-  readonly mailbox = new Mailbox();
-
-  /** The function to start, until it is started. */
-  body: ((...args: any[]) => unknown) | null;
-  args: readonly unknown[] | null;
-
-  // A blocked receive or awaitPromise.
-  /** Resolves the promise the process awaits; doubles as the identity of the wait. */
-  resolve: ((value: unknown) => void) | null = null;
-  /** The receive's patterns and clauses (`null` while not receiving). */
-  receiving: readonly ReceiveArg[] | null = null;
-  /** Mailbox position from which the blocked receive still has to look. */
-  scanFrom = 0;
-  timer: unknown = undefined;
-  timedOut = false;
-  /** The clause that matched, when the receive has clause bodies to run. */
-  matched: unknown = null;
-  /** Value for `Wake.Value` / `Wake.Throw`. */
-  value: unknown = undefined;
-  /** Receives done without blocking in this slice. */
-  reductions = 0;
-
+/** What most processes never need, allocated on first use. */
+export class Extras {
   trapExit = false;
   name: string | undefined = undefined;
   links: Set<Proc> | null = null;
@@ -86,30 +57,93 @@ export class Proc {
   exitHooks: Set<ExitHook> | null = null;
   /** Timers whose destination is this process; cancelled when it exits. */
   timers: Set<Ref> | null = null;
-  /** A crash is not logged when someone else reports it (run()) or an exit signal caused it. */
+  /** Not crash-reported: someone else reports it (run()), or it died by a signal. */
   quietCrash = false;
-  exitReason: unknown = undefined;
-  result: unknown = undefined;
+}
+
+export class Proc extends Pid {
+  status: ProcessStatus = 'runnable';
+  wake: Wake = Wake.Start;
+  /** The mailbox, made on the first message that has to wait in it. */
+  mbox: Mailbox | null = null;
+  /** The function to start, until it is started. */
+  body: ((...args: any[]) => unknown) | null;
+  /** Resolves the promise the process awaits; doubles as the identity of the wait. */
+  resolve: ((value: unknown) => void) | null = null;
+  /** The blocked receive, if any. */
+  wait: Wait | null = null;
+  /**
+   * Before the start: the body's arguments (or null). While runnable with
+   * `Value`/`Throw`/`Handoff`: what to resolve with. After exit: the exit reason.
+   */
+  value: unknown;
+  extras: Extras | null = null;
+  /** The table of live processes is a list through these two fields. */
+  prev: Proc | null = null;
+  next: Proc | null = null;
 
   constructor(id: number, body: (...args: any[]) => unknown, args: readonly unknown[] | null) {
-    this.pid = new Pid(id);
-    this.pid[PROC] = this;
+    super(id);
     this.body = body;
-    this.args = args;
+    this.value = args;
+  }
+
+  /** The pid: the record itself, seen through the public type. */
+  get pid(): Pid {
+    return this;
+  }
+
+  get mailbox(): Mailbox {
+    return (this.mbox ??= new Mailbox());
+  }
+
+  /** Messages waiting in the mailbox. */
+  get queued(): number {
+    return this.mbox === null ? 0 : this.mbox.size;
+  }
+
+  get more(): Extras {
+    return (this.extras ??= new Extras());
   }
 }
 
 let nextPid = 80;
-/** Every live process. */
-export const table = new Set<Proc>();
+/** The head of the list of live processes (newest first). */
+let first: Proc | null = null;
+let live = 0;
 
 export function newProc(body: (...args: any[]) => unknown, args: readonly unknown[] | null): Proc {
-  const proc = new Proc(nextPid++, body, args);
-  table.add(proc);
-  return proc;
+  const p = new Proc(nextPid++, body, args);
+  p.next = first;
+  if (first !== null) first.prev = p;
+  first = p;
+  live++;
+  return p;
 }
 
-/** The live process behind a pid, or null. */
+/** Takes an exited process off the list of live ones. */
+export function removeProc(p: Proc): void {
+  if (p.prev !== null) p.prev.next = p.next;
+  else if (first === p) first = p.next;
+  if (p.next !== null) p.next.prev = p.prev;
+  p.prev = null;
+  p.next = null;
+  live--;
+}
+
+/** Every live process, oldest first. */
+export function liveProcs(): Proc[] {
+  const out: Proc[] = [];
+  for (let p = first; p !== null; p = p.next) out.push(p);
+  return out.reverse();
+}
+
+export function liveCount(): number {
+  return live;
+}
+
+/** The live process behind a pid, or null (a dead one, or a pid no process ever had). */
 export function procOf(pid: Pid): Proc | null {
-  return pid[PROC] ?? null;
+  const status = (pid as Proc).status;
+  return status === undefined || status === 'exited' ? null : (pid as Proc);
 }

@@ -75,7 +75,8 @@ export function receive(): Promise<unknown> {
   // `arguments`, not a rest parameter: the bare receive of every message loop allocates no array.
   if (arguments.length === 0) return receiveAny(p);
   const args: ReceiveArg[] = Array.prototype.slice.call(arguments);
-  return receiveIn(p, args, args.length > 0 && args[args.length - 1] instanceof After ? (args[args.length - 1] as After<unknown>) : null, true);
+  const last = args[args.length - 1];
+  return receiveIn(p, args, last instanceof After ? last : null, true);
 }
 
 /** `timer:sleep/1`: blocks the process for `ms` milliseconds; resolves with `'ok'`. */
@@ -127,59 +128,80 @@ function block(p: Proc, status: 'waiting' | 'awaiting'): Promise<unknown> {
   return pending;
 }
 
+/**
+ * A blocked receive: its clauses, the save marker (messages before it were
+ * already looked at), its timeout, and the clause that matched.
+ */
+export class Wait {
+  scanFrom = 0;
+  timer: unknown = undefined;
+  timedOut = false;
+  matched: Clause | After<unknown> | null = null;
+  constructor(
+    readonly args: readonly ReceiveArg[],
+    /** The receive resolves through a clause body (`on`, or `after` with a body). */
+    readonly withBodies: boolean,
+  ) {}
+}
+
+/** A clause that accepts any message and resolves with it. */
+const ANY = new Clause<unknown, unknown>(null, (m) => m);
+/**
+ * The wait of a bare `receive()`: shared by every process and never written
+ * to. Its mailbox is empty while it waits (anything would have matched), so a
+ * message is handed over directly (`deliver`).
+ */
+const ANY_WAIT = new Wait([ANY], false);
+
+/** The clause the last `find` matched (read right after the call). */
+let lastMatched: Clause | null = null;
+
 /** `receive Msg -> Msg end`: the hot path of every message loop. */
 function receiveAny(p: Proc): Promise<unknown> {
-  if (p.mailbox.size > 0) {
-    if (spendReduction(p)) return Promise.resolve(p.mailbox.take(0));
-    return yieldToOthers(p, ANYTHING, false);
+  if (p.queued > 0) {
+    if (spendReduction()) return Promise.resolve(p.mbox!.take(0));
+    return yieldToOthers(p, ANY_WAIT);
   }
   const pending = block(p, 'waiting');
-  p.receiving = ANYTHING;
-  p.scanFrom = 0;
-  p.timedOut = false;
+  p.wait = ANY_WAIT;
   blocked(p);
   return pending;
 }
 
 function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null, matchAll: boolean): Promise<unknown> {
-  const mailbox = p.mailbox;
-  const anything = matchAll && (args.length === 0 || (args.length === 1 && afterClause !== null));
+  const anything = matchAll && args.length === 1 && afterClause !== null;
   const withBodies = hasBodies(args);
   // Look through what is already queued.
-  if (mailbox.size > 0) {
+  if (p.queued > 0) {
     let found = 0;
-    if (anything) p.matched = null;
+    if (anything) lastMatched = null;
     else found = find(p, args, 0);
     if (found >= 0) {
-      if (!spendReduction(p)) return yieldToOthers(p, receivingFor(args, anything, afterClause), withBodies);
-      const message = mailbox.take(found);
-      return Promise.resolve(withBodies ? runBody(p.matched, message) : message);
+      const clause = lastMatched;
+      if (!spendReduction()) return yieldToOthers(p, new Wait(waitArgs(args, anything, afterClause), withBodies));
+      const message = p.mbox!.take(found);
+      return Promise.resolve(clause === null ? message : clause.body(message));
     }
   }
   if (afterClause !== null && afterClause.ms === 0) {
-    if (!spendReduction(p)) return yieldToOthers(p, receivingFor(args, anything, afterClause), withBodies);
+    if (!spendReduction()) return yieldToOthers(p, new Wait(waitArgs(args, anything, afterClause), withBodies));
     return Promise.resolve(afterClause.body === null ? undefined : afterClause.body());
   }
   const pending = block(p, 'waiting');
-  p.receiving = receivingFor(args, anything, afterClause);
-  p.scanFrom = mailbox.size;
-  p.timedOut = false;
+  const w = new Wait(waitArgs(args, anything, afterClause), withBodies);
+  w.scanFrom = p.queued;
+  p.wait = w;
   if (afterClause !== null && afterClause.ms !== Infinity) {
     const token = p.resolve;
-    p.timer = clock().schedule(afterClause.ms, () => onAfter(p, token));
+    w.timer = clock().schedule(afterClause.ms, () => onAfter(p, token));
   }
   blocked(p);
-  return withBodies ? pending.then(runMatchedBody(p)) : pending;
+  return withBodies ? pending.then((message) => runMatched(w, message)) : pending;
 }
 
-/** A clause that accepts any message and resolves with it. */
-const ANY = new Clause<unknown, unknown>(null, (m) => m);
-const ANYTHING: readonly ReceiveArg[] = [ANY];
-
-/** The clauses a blocked receive keeps: a receive of anything uses the shared ANY clause. */
-function receivingFor(args: readonly ReceiveArg[], anything: boolean, afterClause: After<unknown> | null): readonly ReceiveArg[] {
-  if (!anything) return args;
-  return afterClause === null ? ANYTHING : [ANY, afterClause];
+/** A receive of anything with an `after` keeps the shared ANY clause before it. */
+function waitArgs(args: readonly ReceiveArg[], anything: boolean, afterClause: After<unknown> | null): readonly ReceiveArg[] {
+  return anything && afterClause !== null ? [ANY, afterClause] : args;
 }
 
 /**
@@ -188,16 +210,17 @@ function receivingFor(args: readonly ReceiveArg[], anything: boolean, afterClaus
  * message when it is picked again. An `after 0` has had its wait, so it is
  * already timed out: picked again with no match, the process takes it at once.
  */
-function yieldToOthers(p: Proc, receiving: readonly ReceiveArg[], withBodies: boolean): Promise<unknown> {
+function yieldToOthers(p: Proc, w: Wait): Promise<unknown> {
   const pending = block(p, 'waiting');
-  const last = receiving[receiving.length - 1];
-  p.receiving = receiving;
-  p.scanFrom = 0;
-  p.timedOut = last instanceof After && last.ms === 0;
+  if (w !== ANY_WAIT) {
+    const last = w.args[w.args.length - 1];
+    w.timedOut = last instanceof After && last.ms === 0;
+  }
+  p.wait = w;
   p.wake = Wake.Receive;
   makeRunnable(p);
   blocked(p);
-  return withBodies ? pending.then(runMatchedBody(p)) : pending;
+  return w.withBodies ? pending.then((message) => runMatched(w, message)) : pending;
 }
 
 function hasBodies(args: readonly ReceiveArg[]): boolean {
@@ -208,25 +231,24 @@ function hasBodies(args: readonly ReceiveArg[]): boolean {
   return false;
 }
 
-/** Index of the oldest message from `from` on that a clause accepts, or -1; records the clause in p.matched. */
+/**
+ * Index of the oldest message from `from` on that a clause accepts, or -1.
+ * The clause (or null for a bare pattern) is left in `lastMatched`.
+ */
 function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
-  const mailbox = p.mailbox;
+  const mailbox = p.mbox;
+  if (mailbox === null) return -1;
   const size = mailbox.size;
   const clauses = args.length > 0 && args[args.length - 1] instanceof After ? args.length - 1 : args.length;
   if (clauses === 1) {
     // One pattern: the common case, scanned without per-message dispatch on the clause kind.
     const a = args[0];
     const clause = a instanceof Clause ? a : null;
-    if (a === ANY) {
-      p.matched = a;
-      return from < size ? from : -1;
-    }
+    lastMatched = clause;
+    if (a === ANY) return from < size ? from : -1;
     const pattern = clause === null ? a : clause.pattern;
     for (let i = from; i < size; i++) {
-      if (matches(pattern, mailbox.at(i))) {
-        p.matched = clause;
-        return i;
-      }
+      if (matches(pattern, mailbox.at(i))) return i;
     }
     return -1;
   }
@@ -236,11 +258,11 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
       const a = args[j];
       if (a instanceof Clause) {
         if (a === ANY || matches(a.pattern, message)) {
-          p.matched = a;
+          lastMatched = a;
           return i;
         }
       } else if (matches(a, message)) {
-        p.matched = null;
+        lastMatched = null;
         return i;
       }
     }
@@ -248,23 +270,18 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
   return -1;
 }
 
-function runBody(clause: unknown, message: unknown): unknown {
-  return clause instanceof Clause ? clause.body(message) : message;
-}
-
-function runMatchedBody(p: Proc): (message: unknown) => unknown {
-  return (message) => {
-    const clause = p.matched;
-    p.matched = null;
-    if (clause instanceof After) return clause.body === null ? undefined : clause.body();
-    return runBody(clause, message);
-  };
+/** Runs the matched clause's body (in the process, after it resumed). */
+function runMatched(w: Wait, message: unknown): unknown {
+  const clause = w.matched;
+  if (clause instanceof After) return clause.body === null ? undefined : clause.body();
+  return clause === null ? message : clause.body(message);
 }
 
 function onAfter(p: Proc, token: unknown): void {
   if (p.resolve !== token) return;
-  p.timer = undefined;
-  p.timedOut = true;
+  const w = p.wait!;
+  w.timer = undefined;
+  w.timedOut = true;
   if (p.status === 'waiting') {
     p.wake = Wake.Receive;
     makeRunnable(p);
@@ -277,58 +294,64 @@ function onAfter(p: Proc, token: unknown): void {
  * back to waiting. Runs with `self()` set to `p`.
  */
 export function resumeReceive(p: Proc): void {
-  const args = p.receiving!;
+  const w = p.wait!;
+  if (w === ANY_WAIT) {
+    // Yielded with a message in hand (handed-over messages never come here).
+    if (p.queued > 0) finishReceive(p, w, p.mbox!.take(0));
+    else goBackToWaiting(p);
+    return;
+  }
   let found: number;
   try {
-    if (args === ANYTHING) {
-      found = p.scanFrom < p.mailbox.size ? p.scanFrom : -1;
-      p.matched = null;
-    } else {
-      found = find(p, args, p.scanFrom);
-    }
+    found = find(p, w.args, w.scanFrom);
   } catch (error) {
     // A predicate threw: the error surfaces in the process, at its receive.
-    finishReceive(p, Promise.reject(error));
+    finishReceive(p, w, Promise.reject(error));
     return;
   }
   if (found >= 0) {
-    finishReceive(p, p.mailbox.take(found));
+    w.matched = lastMatched;
+    finishReceive(p, w, p.mbox!.take(found));
     return;
   }
-  if (p.timedOut) {
-    const afterClause = args[args.length - 1];
-    p.matched = afterClause instanceof After ? afterClause : null;
-    finishReceive(p, undefined);
+  if (w.timedOut) {
+    const last = w.args[w.args.length - 1];
+    w.matched = last instanceof After ? last : null;
+    finishReceive(p, w, undefined);
     return;
   }
-  p.scanFrom = p.mailbox.size;
+  w.scanFrom = p.queued;
+  goBackToWaiting(p);
+}
+
+function goBackToWaiting(p: Proc): void {
   p.status = 'waiting';
   blocked(p);
 }
 
-function finishReceive(p: Proc, value: unknown): void {
+function finishReceive(p: Proc, w: Wait, value: unknown): void {
   const resolve = p.resolve!;
   p.resolve = null;
-  p.receiving = null;
-  if (p.timer !== undefined) {
-    clock().cancel(p.timer);
-    p.timer = undefined;
+  p.wait = null;
+  if (w.timer !== undefined) {
+    clock().cancel(w.timer);
+    w.timer = undefined;
   }
   resolve(value);
 }
 
 /**
  * Queues a message for `p`. A process blocked in a receive wakes up to look
- * at it; one blocked in a receive of anything has an empty mailbox, so the
+ * at it; one blocked in a bare `receive()` has an empty mailbox, so the
  * message is handed to it directly, without going through the mailbox.
  */
 export function deliver(p: Proc, message: unknown): void {
   if (p.status !== 'waiting') {
     p.mailbox.push(message);
-  } else if (p.receiving === ANYTHING) {
-    p.receiving = null;
+  } else if (p.wait === ANY_WAIT) {
+    p.wait = null;
     p.value = message;
-    p.wake = Wake.Value;
+    p.wake = Wake.Handoff;
     makeRunnable(p);
   } else {
     p.mailbox.push(message);
@@ -340,11 +363,11 @@ export function deliver(p: Proc, message: unknown): void {
 /** Forgets a blocked receive or await of an exiting process: it will never resume. */
 export function abandonWait(p: Proc): void {
   p.resolve = null;
-  p.receiving = null;
-  p.matched = null;
   p.value = undefined;
-  if (p.timer !== undefined) {
-    clock().cancel(p.timer);
-    p.timer = undefined;
+  const w = p.wait;
+  p.wait = null;
+  if (w !== null && w.timer !== undefined) {
+    clock().cancel(w.timer);
+    w.timer = undefined;
   }
 }

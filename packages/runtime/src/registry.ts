@@ -17,9 +17,10 @@ export function register(name: string, pid: Pid): true {
   const p = procOf(pid);
   if (p === null) badarg('register', `process ${pid} is not alive`);
   if (names.has(name)) badarg('register', `name '${name}' is already registered`);
-  if (p.name !== undefined) badarg('register', `process ${pid} is already registered as '${p.name}'`);
+  const x = p.more;
+  if (x.name !== undefined) badarg('register', `process ${pid} is already registered as '${x.name}'`);
   names.set(name, p);
-  p.name = name;
+  x.name = name;
   return true;
 }
 
@@ -28,13 +29,13 @@ export function unregister(name: string): true {
   const p = names.get(name);
   if (p === undefined) badarg('unregister', `name '${String(name)}' is not registered`);
   names.delete(name);
-  p.name = undefined;
+  p.more.name = undefined;
   return true;
 }
 
 /** `erlang:whereis/1`: the pid registered under `name`, or `undefined`. */
 export function whereis(name: string): Pid | undefined {
-  return names.get(name)?.pid;
+  return names.get(name);
 }
 
 /** `erlang:registered/0`: every registered name. */
@@ -48,6 +49,8 @@ export function lookup(name: string): Proc | undefined {
 }
 
 export function unregisterProc(p: Proc): void {
-  if (p.name !== undefined && names.get(p.name) === p) names.delete(p.name);
-  p.name = undefined;
+  const x = p.extras;
+  if (x === null || x.name === undefined) return;
+  if (names.get(x.name) === p) names.delete(x.name);
+  x.name = undefined;
 }

@@ -41,7 +41,7 @@ export function exit(...args: [unknown] | [Pid, unknown]): true {
 
 /** If a signal just ended the calling process, stop running its code. */
 function unwindIfDead(caller: Proc | null): void {
-  if (caller !== null && caller.status === 'exited') throw new ProcessExit(caller.exitReason);
+  if (caller !== null && caller.status === 'exited') throw new ProcessExit(caller.value);
 }
 
 /**
@@ -55,7 +55,7 @@ export function link(pid: Pid): true {
   if (pid === p.pid) return true;
   const other = procOf(pid);
   if (other === null) {
-    if (p.trapExit) {
+    if (p.extras !== null && p.extras.trapExit) {
       deliver(p, exitMessage(pid, 'noproc'));
       return true;
     }
@@ -66,8 +66,8 @@ export function link(pid: Pid): true {
 }
 
 export function linkProcs(a: Proc, b: Proc): void {
-  (a.links ??= new Set()).add(b);
-  (b.links ??= new Set()).add(a);
+  (a.more.links ??= new Set()).add(b);
+  (b.more.links ??= new Set()).add(a);
   if (telemetry.listening) telemetry.emit('link', { from: a.pid, to: b.pid });
 }
 
@@ -76,8 +76,8 @@ export function unlink(pid: Pid): true {
   const p = currentProc('unlink');
   if (!(pid instanceof Pid)) badarg('unlink', `not a pid: ${String(pid)}`);
   const other = procOf(pid);
-  if (p.links?.delete(other as Proc) === true && other !== null) {
-    other.links?.delete(p);
+  if (other !== null && p.extras?.links?.delete(other) === true) {
+    other.extras?.links?.delete(p);
     if (telemetry.listening) telemetry.emit('unlink', { from: p.pid, to: pid });
   }
   return true;
@@ -115,8 +115,8 @@ export function monitor(...args: [Pid | string] | ['process', Pid | string]): Re
   if (other === null) {
     deliver(p, downMessage(ref, item, 'noproc'));
   } else if (other !== p) {
-    (p.monitors ??= new Map()).set(ref, other);
-    (other.watchers ??= new Map()).set(ref, { watcher: p, item });
+    (p.more.monitors ??= new Map()).set(ref, other);
+    (other.more.watchers ??= new Map()).set(ref, { watcher: p, item });
   }
   if (telemetry.listening) telemetry.emit('monitor', { ref, watcher: p.pid, target: target as Pid | string });
   return ref;
@@ -141,14 +141,14 @@ export function demonitor(ref: Ref, options: readonly DemonitorOption[] = []): b
     else if (o === 'info') info = true;
     else badarg('demonitor', `unknown option ${String(o)}`);
   }
-  const target = p.monitors?.get(ref);
+  const target = p.extras?.monitors?.get(ref);
   const active = target !== undefined;
   if (active) {
-    p.monitors!.delete(ref);
-    target.watchers?.delete(ref);
+    p.extras!.monitors!.delete(ref);
+    target.extras?.watchers?.delete(ref);
   }
   if (flush) {
-    p.mailbox.takeAll((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
+    p.mbox?.takeAll((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }
   if (telemetry.listening) telemetry.emit('demonitor', { ref, watcher: p.pid });
   return info ? active : true;
@@ -161,7 +161,7 @@ export function processFlag(flag: ProcessFlag, value: boolean): boolean {
   const p = currentProc('processFlag');
   if (flag !== 'trap_exit') badarg('processFlag', `unsupported flag ${String(flag)}`);
   if (typeof value !== 'boolean') badarg('processFlag', `trap_exit takes a boolean, got ${String(value)}`);
-  const old = p.trapExit;
-  p.trapExit = value;
+  const old = p.extras !== null && p.extras.trapExit;
+  if (value || p.extras !== null) p.more.trapExit = value;
   return old;
 }

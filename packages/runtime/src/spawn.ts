@@ -58,11 +58,12 @@ export function spawnMonitor<A extends unknown[]>(body: ProcessBody<A>, ...args:
 export function run<T>(body: () => T | PromiseLike<T>): Promise<Awaited<T>> {
   return new Promise<Awaited<T>>((resolve, reject) => {
     const p = start('run', body, [], currentOrNull());
-    p.quietCrash = true;
-    p.exitHooks = new Set([
-      (reason, proc) => {
-        if (reason === 'normal') resolve(proc.result as Awaited<T>);
-        else reject(reason instanceof Error ? reason : new ProcessExitError(proc.pid, reason));
+    const x = p.more;
+    x.quietCrash = true;
+    x.exitHooks = new Set([
+      (reason, result) => {
+        if (reason === 'normal') resolve(result as Awaited<T>);
+        else reject(reason instanceof Error ? reason : new ProcessExitError(p, reason));
       },
     ]);
     makeRunnable(p);

@@ -44,7 +44,7 @@ function start(fn: string, ms: number, dest: Pid | string, message: (ref: Ref) =
   if (target === null) return ref;
   const timer: Timer = { dest: target, message: message(ref), deadline: clock().now() + ms, handle: undefined };
   timers.set(ref, timer);
-  if (typeof target !== 'string') (target.timers ??= new Set()).add(ref);
+  if (typeof target !== 'string') (target.more.timers ??= new Set()).add(ref);
   timer.handle = clock().schedule(ms, () => fire(ref));
   return ref;
 }
@@ -55,7 +55,7 @@ function fire(ref: Ref): void {
   timers.delete(ref);
   const target = typeof timer.dest === 'string' ? lookup(timer.dest) : timer.dest;
   if (target === undefined || target.status === 'exited') return;
-  target.timers?.delete(ref);
+  target.extras?.timers?.delete(ref);
   deliver(target, timer.message);
 }
 
@@ -82,7 +82,7 @@ export function cancelTimer(ref: Ref): number | false {
   if (timer === undefined) return false;
   timers.delete(ref);
   clock().cancel(timer.handle);
-  if (typeof timer.dest !== 'string') timer.dest.timers?.delete(ref);
+  if (typeof timer.dest !== 'string') timer.dest.extras?.timers?.delete(ref);
   return remaining(timer);
 }
 
@@ -95,9 +95,10 @@ export function readTimer(ref: Ref): number | false {
 
 /** The process exited: the timers aimed at it are cancelled. */
 export function cancelTimersOf(p: Proc): void {
-  const refs = p.timers;
-  p.timers = null;
-  if (refs === null) return;
+  const x = p.extras;
+  const refs = x === null ? null : x.timers;
+  if (x === null || refs === null) return;
+  x.timers = null;
   for (const ref of refs) {
     const timer = timers.get(ref);
     if (timer === undefined) continue;
