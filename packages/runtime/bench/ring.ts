@@ -66,7 +66,7 @@ const figures = await measure(
     { name: 'beamline', run: beamline },
     { name: 'plain', run: plain },
   ],
-  5,
+  9,
   2,
 );
 report({

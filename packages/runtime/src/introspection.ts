@@ -3,7 +3,7 @@
  */
 import { badarg } from './errors.js';
 import { Pid } from './pid.js';
-import { Wake, liveProcs, procOf, type ProcessStatus } from './process.js';
+import { WAKE_HANDOFF, liveProcs, procOf, type ProcessStatus } from './process.js';
 
 /** `erlang:processes/0`: the pids of every live process. */
 export function processes(): Pid[] {
@@ -44,7 +44,7 @@ export function processInfo(pid: Pid): ProcessInfo | undefined {
   const x = p.extras;
   const messages = p.mbox === null ? [] : p.mbox.toArray();
   // A message handed straight to a process blocked in a bare receive is still queued for it.
-  if (p.status === 'runnable' && p.wake === Wake.Handoff) messages.unshift(p.value);
+  if (p.status === 'runnable' && p.wake === WAKE_HANDOFF) messages.unshift(p.value);
   return {
     status: statusOf[p.status],
     messageQueueLen: messages.length,

@@ -23,19 +23,21 @@ import type { Wait } from './receive.js';
  */
 export type ProcessStatus = 'runnable' | 'running' | 'waiting' | 'awaiting' | 'detached' | 'exited';
 
-/** What the scheduler does when it picks a runnable process. */
-export const enum Wake {
-  /** Call the body for the first time. */
-  Start,
-  /** Look for a matching message (or honour a timeout) for the blocked receive. */
-  Receive,
-  /** Resolve the pending promise with `value`. */
-  Value,
-  /** Reject the pending promise with `value`. */
-  Throw,
-  /** Resolve a bare `receive()` with `value`, a message handed over without the mailbox. */
-  Handoff,
-}
+/**
+ * What the scheduler does when it picks a runnable process. Plain numeric
+ * constants (not an enum) so that every loader inlines them.
+ */
+/** Call the body for the first time. */
+export const WAKE_START = 0;
+/** Look for a matching message (or honour a timeout) for the blocked receive. */
+export const WAKE_RECEIVE = 1;
+/** Resolve the pending promise with `value`. */
+export const WAKE_VALUE = 2;
+/** Reject the pending promise with `value`. */
+export const WAKE_THROW = 3;
+/** Resolve a bare `receive()` with `value`, a message handed over without the mailbox. */
+export const WAKE_HANDOFF = 4;
+export type Wake = typeof WAKE_START | typeof WAKE_RECEIVE | typeof WAKE_VALUE | typeof WAKE_THROW | typeof WAKE_HANDOFF;
 
 export type ExitHook = (reason: unknown, result: unknown) => void;
 
@@ -63,7 +65,7 @@ export class Extras {
 
 export class Proc extends Pid {
   status: ProcessStatus = 'runnable';
-  wake: Wake = Wake.Start;
+  wake: Wake = WAKE_START;
   /** The mailbox, made on the first message that has to wait in it. */
   mbox: Mailbox | null = null;
   /** The function to start, until it is started. */

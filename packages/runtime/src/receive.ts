@@ -9,7 +9,7 @@
 import { clock } from './clock.js';
 import { badarg } from './errors.js';
 import { matches, type MatchOf, type Pattern } from './patterns.js';
-import { Wake, type Proc } from './process.js';
+import { WAKE_HANDOFF, WAKE_RECEIVE, WAKE_THROW, WAKE_VALUE, type Proc, type Wake } from './process.js';
 import { blocked, currentProc, makeRunnable, spendReduction } from './scheduler.js';
 
 /** A receive clause with a body, Erlang's `Pattern -> Body`. */
@@ -100,8 +100,8 @@ export function awaitPromise<T>(promise: PromiseLike<T> | T): Promise<T> {
   const pending = block(p, 'awaiting');
   const token = p.resolve;
   Promise.resolve(promise).then(
-    (value) => wakeWith(p, token, Wake.Value, value),
-    (error: unknown) => wakeWith(p, token, Wake.Throw, error),
+    (value) => wakeWith(p, token, WAKE_VALUE, value),
+    (error: unknown) => wakeWith(p, token, WAKE_THROW, error),
   );
   blocked(p);
   return pending as Promise<T>;
@@ -114,18 +114,12 @@ function wakeWith(p: Proc, token: unknown, wake: Wake, value: unknown): void {
   makeRunnable(p);
 }
 
-let captured: ((value: unknown) => void) | null = null;
-function capture(resolve: (value: unknown) => void): void {
-  captured = resolve;
-}
-
 /** A pending promise for `p`, which now waits in `status`. */
 function block(p: Proc, status: 'waiting' | 'awaiting'): Promise<unknown> {
-  const pending = new Promise(capture);
-  p.resolve = captured;
-  captured = null;
   p.status = status;
-  return pending;
+  return new Promise((resolve) => {
+    p.resolve = resolve;
+  });
 }
 
 /**
@@ -217,7 +211,7 @@ function yieldToOthers(p: Proc, w: Wait): Promise<unknown> {
     w.timedOut = last instanceof After && last.ms === 0;
   }
   p.wait = w;
-  p.wake = Wake.Receive;
+  p.wake = WAKE_RECEIVE;
   makeRunnable(p);
   blocked(p);
   return w.withBodies ? pending.then((message) => runMatched(w, message)) : pending;
@@ -283,7 +277,7 @@ function onAfter(p: Proc, token: unknown): void {
   w.timer = undefined;
   w.timedOut = true;
   if (p.status === 'waiting') {
-    p.wake = Wake.Receive;
+    p.wake = WAKE_RECEIVE;
     makeRunnable(p);
   }
 }
@@ -351,11 +345,11 @@ export function deliver(p: Proc, message: unknown): void {
   } else if (p.wait === ANY_WAIT) {
     p.wait = null;
     p.value = message;
-    p.wake = Wake.Handoff;
+    p.wake = WAKE_HANDOFF;
     makeRunnable(p);
   } else {
     p.mailbox.push(message);
-    p.wake = Wake.Receive;
+    p.wake = WAKE_RECEIVE;
     makeRunnable(p);
   }
 }

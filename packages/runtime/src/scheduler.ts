@@ -12,7 +12,7 @@
  * A process that keeps finding messages yields its slice after `SLICE`
  * receives so the others get their turn.
  */
-import { Proc, Wake } from './process.js';
+import { WAKE_HANDOFF, WAKE_RECEIVE, WAKE_START, WAKE_THROW, WAKE_VALUE, type Proc } from './process.js';
 import { BeamlineError } from './errors.js';
 import { onBodyReturned, onBodyFailed } from './exit.js';
 import { reportDetached } from './logger.js';
@@ -180,20 +180,20 @@ function dispatch(): void {
 /** Resumes `p` as its `wake` says. Never throws: a failure becomes p's crash. */
 function step(p: Proc): void {
   switch (p.wake) {
-    case Wake.Start:
+    case WAKE_START:
       startBody(p);
       return;
-    case Wake.Receive:
+    case WAKE_RECEIVE:
       resumeReceive(p);
       return;
-    case Wake.Value:
-    case Wake.Handoff:
-    case Wake.Throw: {
+    case WAKE_VALUE:
+    case WAKE_HANDOFF:
+    case WAKE_THROW: {
       const resolve = p.resolve!;
       const value = p.value;
       p.resolve = null;
       p.value = undefined;
-      resolve(p.wake === Wake.Throw ? Promise.reject(value) : value);
+      resolve(p.wake === WAKE_THROW ? Promise.reject(value) : value);
       return;
     }
   }
