@@ -19,6 +19,7 @@ import {
   run,
   self,
   send,
+  sleep,
   sendAfter,
   spawn,
   spawnLink,
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   processFlag('trap_exit', true);
   const middle = spawnLink(async () => {
     spawnLink(async () => {
-      await receive(after(10));
+      await sleep(10);
       throw new Error('worker failed');
     });
     await receive(); // never returns: the link kills it first

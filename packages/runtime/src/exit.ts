@@ -7,7 +7,7 @@
  */
 import { ProcessExit, isQuietReason } from './errors.js';
 import { downMessage, exitMessage } from './messages.js';
-import { removeProc, type Proc } from './process.js';
+import { removeProc, type Extras, type Proc } from './process.js';
 import { abandonWait, deliver } from './receive.js';
 import { released } from './scheduler.js';
 import { unregisterProc } from './registry.js';
@@ -89,16 +89,16 @@ export function terminate(p: Proc, reason: unknown, result?: unknown): void {
   p.body = null;
   removeProc(p);
   const x = p.extras;
-  if (telemetry.listening) telemetry.emit('exit', { pid: p, reason });
   if (x === null) {
+    if (telemetry.listening) telemetry.emit('exit', { pid: p, reason });
     if (!isQuietReason(reason)) reportCrash(p, reason);
     return;
   }
   if (x.name !== undefined) unregisterProc(p);
   if (x.timers !== null) cancelTimersOf(p);
+  if (telemetry.listening) telemetry.emit('exit', { pid: p, reason });
 
-  // The tables stay allocated (empty) after unlink, demonitor or a partner's exit.
-  const observed = (x.links !== null && x.links.size > 0) || (x.watchers !== null && x.watchers.size > 0) || x.quietCrash;
+  const told = x.quietCrash || someoneIsTold(x);
   if (x.monitors !== null) {
     for (const [ref, target] of x.monitors) target.extras?.watchers?.delete(ref);
     x.monitors = null;
@@ -122,7 +122,7 @@ export function terminate(p: Proc, reason: unknown, result?: unknown): void {
       }
     }
   }
-  if (!observed && !isQuietReason(reason)) reportCrash(p, reason);
+  if (!told && !isQuietReason(reason)) reportCrash(p, reason);
   if (x.links !== null) {
     const links = x.links;
     x.links = null;
@@ -131,4 +131,17 @@ export function terminate(p: Proc, reason: unknown, result?: unknown): void {
       exitSignal(other, p, reason, true);
     }
   }
+}
+
+/**
+ * Will anyone hear of this exit: a monitor (DOWN) or a linked process that
+ * traps exits (an EXIT message)? A linked process that does not trap just
+ * dies too, knowing nothing, so the crash is still reported.
+ */
+function someoneIsTold(x: Extras): boolean {
+  if (x.watchers !== null && x.watchers.size > 0) return true;
+  if (x.links !== null) {
+    for (const other of x.links) if (other.extras !== null && other.extras.trapExit) return true;
+  }
+  return false;
 }

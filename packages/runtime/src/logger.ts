@@ -4,7 +4,7 @@
  * promise the runtime does not know of, an exit hook that threw.
  * The logger is replaceable with `setLogger`.
  */
-import { formatReason } from './errors.js';
+import { badarg, formatReason } from './errors.js';
 import type { Pid } from './pid.js';
 import type { Proc } from './process.js';
 
@@ -40,7 +40,7 @@ let logger: Logger = defaultLogger;
 
 /** Replaces the logger; returns the previous one. */
 export function setLogger(next: Logger): Logger {
-  if (typeof next !== 'function') throw new TypeError('setLogger: logger must be a function');
+  if (typeof next !== 'function') badarg('setLogger', 'the logger must be a function');
   const previous = logger;
   logger = next;
   return previous;

@@ -50,7 +50,8 @@ export function matches(pattern: unknown, value: unknown): boolean {
       if (pattern instanceof Uint8Array) return value instanceof Uint8Array && Buffer.compare(pattern, value) === 0;
       return false;
     case 'function':
-      return (pattern as Predicate)(value) === true;
+      // Any truthy result matches, as a TypeScript user expects of a predicate.
+      return Boolean((pattern as Predicate)(value));
     default:
       return false;
   }

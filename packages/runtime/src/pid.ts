@@ -18,6 +18,10 @@ export class Pid {
   toString(): string {
     return `<0.${this.id}.0>`;
   }
+  /** `JSON.stringify` writes a pid as its printed form, `"<0.42.0>"`. */
+  toJSON(): string {
+    return this.toString();
+  }
   [inspect.custom](): string {
     return this.toString();
   }
@@ -35,6 +39,9 @@ export class Ref {
   }
   toString(): string {
     return `#Ref<0.0.0.${this.id}>`;
+  }
+  toJSON(): string {
+    return this.toString();
   }
   [inspect.custom](): string {
     return this.toString();

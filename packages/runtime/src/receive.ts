@@ -17,7 +17,9 @@ export class Clause<P = unknown, R = unknown> {
   constructor(
     readonly pattern: P,
     readonly body: (message: MatchOf<P>) => R,
-  ) {}
+  ) {
+    if (typeof body !== 'function') badarg('on', 'the clause body must be a function');
+  }
 }
 
 /** The `after` clause of a receive. */
@@ -26,14 +28,18 @@ export class After<R = undefined> {
     /** Milliseconds, or `Infinity` for Erlang's `infinity`. */
     readonly ms: number,
     readonly body: (() => R) | null,
-  ) {}
+  ) {
+    if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
+      badarg('after', `timeout must be a non-negative number of milliseconds or 'infinity', got ${String(ms)}`);
+    }
+    if (body !== null && typeof body !== 'function') badarg('after', 'the body must be a function');
+  }
 }
 
 export type ReceiveArg = Pattern | Clause<any, any> | After<any>;
 
 /** `Pattern -> Body`: the receive resolves with what `body` returns for the matched message. */
 export function on<const P extends Pattern, R>(pattern: P, body: (message: MatchOf<P>) => R): Clause<P, R> {
-  if (typeof body !== 'function') badarg('on', 'the clause body must be a function');
   return new Clause<P, R>(pattern, body);
 }
 
@@ -45,12 +51,7 @@ export function on<const P extends Pattern, R>(pattern: P, body: (message: Match
 export function after(ms: number | 'infinity'): After<undefined>;
 export function after<R>(ms: number | 'infinity', body: () => R): After<R>;
 export function after<R>(ms: number | 'infinity', body?: () => R): After<R | undefined> {
-  const time = ms === 'infinity' ? Infinity : ms;
-  if (typeof time !== 'number' || Number.isNaN(time) || time < 0) {
-    badarg('after', `timeout must be a non-negative number of milliseconds or 'infinity', got ${String(ms)}`);
-  }
-  if (body !== undefined && typeof body !== 'function') badarg('after', 'the body must be a function');
-  return new After(time, body ?? null);
+  return new After(ms === 'infinity' ? Infinity : ms, body ?? null);
 }
 
 /** What a receive with arguments `A` resolves to. */
@@ -75,8 +76,11 @@ export function receive(): Promise<unknown> {
   // `arguments`, not a rest parameter: the bare receive of every message loop allocates no array.
   if (arguments.length === 0) return receiveAny(p);
   const args: ReceiveArg[] = Array.prototype.slice.call(arguments);
+  for (let i = 0; i < args.length - 1; i++) {
+    if (args[i] instanceof After) badarg('receive', 'the after clause must be the last argument');
+  }
   const last = args[args.length - 1];
-  return receiveIn(p, args, last instanceof After ? last : null, true);
+  return receiveIn(p, args, last instanceof After ? last : null);
 }
 
 /** `timer:sleep/1`: blocks the process for `ms` milliseconds; resolves with `'ok'`. */
@@ -84,7 +88,7 @@ export function sleep(ms: number | 'infinity'): Promise<'ok'> {
   const p = currentProc('sleep');
   // A receive whose only clause is the `after`: no message can end it.
   const afterClause = after(ms, okBody);
-  return receiveIn(p, [afterClause], afterClause, false) as Promise<'ok'>;
+  return receiveIn(p, [afterClause], afterClause) as Promise<'ok'>;
 }
 
 const okBody = (): 'ok' => 'ok';
@@ -162,27 +166,29 @@ function receiveAny(p: Proc): Promise<unknown> {
   return pending;
 }
 
-function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null, matchAll: boolean): Promise<unknown> {
-  const anything = matchAll && args.length === 1 && afterClause !== null;
+/**
+ * A receive with clauses (patterns, `on`) and maybe an `after` as the last
+ * argument. With only an `after`, no message can match: Erlang's
+ * `receive after T -> … end`.
+ */
+function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null): Promise<unknown> {
   const withBodies = hasBodies(args);
   // Look through what is already queued.
   if (p.queued > 0) {
-    let found = 0;
-    if (anything) lastMatched = null;
-    else found = find(p, args, 0);
+    const found = find(p, args, 0);
     if (found >= 0) {
       const clause = lastMatched;
-      if (!spendReduction()) return yieldToOthers(p, new Wait(waitArgs(args, anything, afterClause), withBodies));
+      if (!spendReduction()) return yieldToOthers(p, new Wait(args, withBodies));
       const message = p.mbox!.take(found);
       return Promise.resolve(clause === null ? message : clause.body(message));
     }
   }
   if (afterClause !== null && afterClause.ms === 0) {
-    if (!spendReduction()) return yieldToOthers(p, new Wait(waitArgs(args, anything, afterClause), withBodies));
+    if (!spendReduction()) return yieldToOthers(p, new Wait(args, withBodies));
     return Promise.resolve(afterClause.body === null ? undefined : afterClause.body());
   }
   const pending = block(p, 'waiting');
-  const w = new Wait(waitArgs(args, anything, afterClause), withBodies);
+  const w = new Wait(args, withBodies);
   w.scanFrom = p.queued;
   p.wait = w;
   if (afterClause !== null && afterClause.ms !== Infinity) {
@@ -191,11 +197,6 @@ function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unkn
   }
   blocked(p);
   return withBodies ? pending.then((message) => runMatched(w, message)) : pending;
-}
-
-/** A receive of anything with an `after` keeps the shared ANY clause before it. */
-function waitArgs(args: readonly ReceiveArg[], anything: boolean, afterClause: After<unknown> | null): readonly ReceiveArg[] {
-  return anything && afterClause !== null ? [ANY, afterClause] : args;
 }
 
 /**
@@ -234,6 +235,7 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
   if (mailbox === null) return -1;
   const size = mailbox.size;
   const clauses = args.length > 0 && args[args.length - 1] instanceof After ? args.length - 1 : args.length;
+  if (clauses === 0) return -1;
   if (clauses === 1) {
     // One pattern: the common case, scanned without per-message dispatch on the clause kind.
     const a = args[0];

@@ -66,7 +66,9 @@ export function link(pid: Pid): true {
 }
 
 export function linkProcs(a: Proc, b: Proc): void {
-  (a.more.links ??= new Set()).add(b);
+  const links = (a.more.links ??= new Set());
+  if (links.has(b)) return;
+  links.add(b);
   (b.more.links ??= new Set()).add(a);
   if (telemetry.listening) telemetry.emit('link', { from: a.pid, to: b.pid });
 }
@@ -150,7 +152,7 @@ export function demonitor(ref: Ref, options: readonly DemonitorOption[] = []): b
   if (flush) {
     p.mbox?.takeAll((m) => Array.isArray(m) && m.length === 5 && m[0] === 'DOWN' && m[1] === ref);
   }
-  if (telemetry.listening) telemetry.emit('demonitor', { ref, watcher: p.pid });
+  if (active && telemetry.listening) telemetry.emit('demonitor', { ref, watcher: p.pid });
   return info ? active : true;
 }
 

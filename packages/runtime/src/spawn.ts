@@ -3,7 +3,7 @@
  * `spawnMonitor`, `run`, `self`, `send`.
  */
 import { badarg, formatReason } from './errors.js';
-import { deliver } from './receive.js';
+import { awaitPromise, deliver } from './receive.js';
 import { Pid, type Ref } from './pid.js';
 import { newProc, procOf, type Proc } from './process.js';
 import { lookup } from './registry.js';
@@ -53,11 +53,13 @@ export function spawnMonitor<A extends unknown[]>(body: ProcessBody<A>, ...args:
  * Runs `body` as a process, for `main` and tests: resolves with what the body
  * returns once the process exits `normal`; rejects if it exits with any other
  * reason (with the reason itself when it is an Error). Such a crash is not
- * also logged.
+ * also logged. Called inside a process, it blocks the caller like
+ * `awaitPromise` (await it at once); throws `badarg` if `body` is not a function.
  */
 export function run<T>(body: () => T | PromiseLike<T>): Promise<Awaited<T>> {
-  return new Promise<Awaited<T>>((resolve, reject) => {
-    const p = start('run', body, [], currentOrNull());
+  const parent = currentOrNull();
+  const p = start('run', body, [], parent);
+  const done = new Promise<Awaited<T>>((resolve, reject) => {
     const x = p.more;
     x.quietCrash = true;
     x.exitHooks = new Set([
@@ -66,8 +68,10 @@ export function run<T>(body: () => T | PromiseLike<T>): Promise<Awaited<T>> {
         else reject(reason instanceof Error ? reason : new ProcessExitError(p, reason));
       },
     ]);
-    makeRunnable(p);
   });
+  makeRunnable(p);
+  // Inside a process, the caller blocks on it like on any other runtime operation.
+  return parent === null ? done : awaitPromise(done);
 }
 
 /** The rejection of `run` when the process exits with a reason that is not an Error. */

@@ -117,7 +117,7 @@ describe('crash reports', () => {
     expect(reports).toEqual([]);
   });
 
-  it('neither a linked process that crashes nor the processes its crash ends are reported', async () => {
+  it('a crash in a linked group where nobody traps exits is reported once; the processes it ends are not', async () => {
     const parent = spawn(async () => {
       spawnLink(idle);
       spawnLink(idle);
@@ -129,6 +129,19 @@ describe('crash reports', () => {
     send(parent, 'crash');
     await settle();
     expect(processes()).toEqual([]);
+    expect(reports).toEqual([{ kind: 'crash', pid: parent, reason: 'chain' }]);
+  });
+
+  it('a crash that a trapping linked process hears of is not reported', async () => {
+    const supervisor = spawn(async () => {
+      processFlag('trap_exit', true);
+      spawnLink(() => exit('heard'));
+      await receive(['EXIT', _, 'heard']);
+      await receive('stop');
+    });
+    await settle();
+    send(supervisor, 'stop');
+    await settle();
     expect(reports).toEqual([]);
   });
 
@@ -209,8 +222,8 @@ describe('setLogger', () => {
     expect(setLogger(current)).toBe(mine);
   });
 
-  it('throws a TypeError for a non-function, keeping the current logger', async () => {
-    expect(() => setLogger('console' as unknown as Logger)).toThrow(TypeError);
+  it('throws badarg for a non-function, keeping the current logger', async () => {
+    expect(() => setLogger('console' as unknown as Logger)).toThrow(/badarg: setLogger/);
     const pid = spawn(() => exit('still_logged'));
     await settle();
     expect(reports).toEqual([{ kind: 'crash', pid, reason: 'still_logged' }]);

@@ -135,6 +135,14 @@ describe('selective receive', () => {
 });
 
 describe('patterns', () => {
+  it('a predicate matches on any truthy result', async () => {
+    await run(async () => {
+      sendAll('', 'abc');
+      expect(await receive((m: unknown) => (m as string).length)).toBe('abc');
+      expect(queued()).toEqual(['']);
+    });
+  });
+
   it('tuple patterns match element by element with _ and fixed values, and by length', async () => {
     await run(async () => {
       sendAll(['tcp', 1], ['tcp', 1, 'x', 'extra'], ['udp', 1, 'x'], ['tcp', 2, 'y'], ['tcp', 1, 'z']);
@@ -305,7 +313,29 @@ describe('after', () => {
     await run(async () => {
       sendAll('noise', ['hit', 1]);
       expect(await receive(['hit', _], after(0, () => 'none'))).toEqual(['hit', 1]);
-      expect(await receive(after(0))).toBe('noise');
+      expect(await receive(_, after(0))).toBe('noise');
+    });
+  });
+
+  it('a receive with only an after clause takes no message, like Erlang\'s receive after T', async () => {
+    await run(async () => {
+      sendAll('kept', 'also kept');
+      expect(await receive(after(0))).toBeUndefined();
+      expect(await receive(after(5, () => 'slept'))).toBe('slept');
+      expect(queued()).toEqual(['kept', 'also kept']);
+    });
+  });
+
+  it('an after clause that is not the last argument is a badarg', async () => {
+    await run(async () => {
+      let error: unknown;
+      try {
+        await receive(after(10) as never, 'x');
+      } catch (e) {
+        error = e;
+      }
+      expect((error as BeamlineError).code).toBe('badarg');
+      expect((error as Error).message).toMatch(/after clause must be the last argument/);
     });
   });
 

@@ -173,6 +173,28 @@ describe('spawnMonitor', () => {
 });
 
 describe('run', () => {
+  it('inside a process blocks the caller until the new process exits, keeping self()', async () => {
+    const order: string[] = [];
+    const result = await run(async () => {
+      const me = self();
+      const other = spawn(async () => {
+        order.push('other ran while the caller waited');
+      });
+      const inner = await run(async () => {
+        await sleep(5);
+        return 'inner result';
+      });
+      order.push('caller resumed');
+      return [inner, self() === me, isProcessAlive(other)] as const;
+    });
+    expect(result).toEqual(['inner result', true, false]);
+    expect(order).toEqual(['other ran while the caller waited', 'caller resumed']);
+  });
+
+  it('throws badarg at once for a body that is not a function', () => {
+    expect(() => run(42 as never)).toThrow(/badarg: run/);
+  });
+
   it("resolves with the body's return value", async () => {
     await expect(run(async () => 41 + 1)).resolves.toBe(42);
     await expect(run(() => 'sync')).resolves.toBe('sync');
@@ -399,6 +421,11 @@ describe('isProcessAlive', () => {
 });
 
 describe('pid printing', () => {
+  it('JSON.stringify writes a live pid as its printed form', () => {
+    const pid = spawn(idle);
+    expect(JSON.stringify(['from', pid])).toBe(`["from","${String(pid)}"]`);
+  });
+
   it('prints as <0.N.0> with String() and template literals', () => {
     const a = spawn(idle);
     const b = spawn(idle);

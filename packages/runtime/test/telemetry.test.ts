@@ -21,6 +21,7 @@ import {
   spawnMonitor,
   telemetry,
   unlink,
+  whereis,
   type LogReport,
   type Pid,
   type RuntimeEvents,
@@ -103,6 +104,30 @@ describe('telemetry.listening', () => {
 });
 
 describe('lifecycle events', () => {
+  it('exit is emitted once the name is freed; link only for a new link; demonitor only for an active monitor', async () => {
+    const events = record();
+    let seenName: unknown = 'not called';
+    const onExitEvent = (): void => {
+      seenName = whereis('leaving');
+    };
+    telemetry.on('exit', onExitEvent);
+    await run(async () => {
+      const pid = spawn(idle);
+      register('leaving', pid);
+      link(pid);
+      link(pid);
+      const ref = monitor(pid);
+      demonitor(ref);
+      demonitor(ref);
+      unlink(pid);
+      exit(pid, 'kill');
+    });
+    telemetry.off('exit', onExitEvent);
+    expect(seenName).toBeUndefined();
+    expect(events.filter(([name]) => name === 'link')).toHaveLength(1);
+    expect(events.filter(([name]) => name === 'demonitor')).toHaveLength(1);
+  });
+
   it('spawn names the parent, or undefined outside processes', async () => {
     const events = record();
     const top = spawn(idle);
