@@ -1,0 +1,163 @@
+/**
+ * The bytes a socket has received and not yet delivered, kept as the chunks
+ * Node handed over, never joined on arrival.
+ *
+ * Contract: taking a packet copies its bytes at most once. A packet that
+ * lies within one chunk is returned as a `subarray` of it (no copy); one
+ * that spans chunks is joined by a single `Buffer.concat` of the pieces when
+ * it is taken. Pushing never copies.
+ */
+import type { ByteView } from './byte-view.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** A FIFO of byte chunks that reads like one contiguous `ByteView`. */
+export class ChunkQueue implements ByteView {
+  /** Chunks in arrival order; those before `#head` are consumed. */
+  #chunks: Buffer[] = [];
+  #head = 0;
+  /** Bytes of `#chunks[#head]` already consumed. */
+  #offset = 0;
+  #length = 0;
+  /** Cursor for `#locate`: chunk `#cursorChunk` starts at stream position `#cursorPos`. */
+  #cursorChunk = 0;
+  #cursorPos = 0;
+
+  /** Bytes held. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Bytes held in the first chunk. */
+  headLength(): number {
+    const head = this.#chunks[this.#head];
+    return head === undefined ? 0 : head.length - this.#offset;
+  }
+
+  /** Appends a chunk (kept as is, not copied). Empty chunks are ignored. */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.length;
+  }
+
+  byteAt(index: number): number {
+    const [chunk, start] = this.#locate(index);
+    return chunk[index - start] ?? 0;
+  }
+
+  indexOf(byte: number, from: number, to: number): number {
+    if (to > this.#length) to = this.#length;
+    if (from >= to) return -1;
+    let [chunk, start] = this.#locate(from);
+    let i = this.#cursorChunk;
+    for (;;) {
+      const lo = Math.max(from - start, 0);
+      const hi = Math.min(to - start, chunk.length);
+      const found = chunk.subarray(lo, hi).indexOf(byte);
+      if (found >= 0) return start + lo + found;
+      start += chunk.length;
+      if (start >= to) return -1;
+      i += 1;
+      chunk = this.#chunks[i] ?? EMPTY;
+      // Advancing the cursor keeps a scan that resumes where this one
+      // stopped from walking the chunks again.
+      this.#cursorChunk = i;
+      this.#cursorPos = start;
+    }
+  }
+
+  /** Drops the first `n` bytes (`n <= length`). */
+  skip(n: number): void {
+    this.#consume(n, undefined);
+  }
+
+  /**
+   * Removes and returns the first `n` bytes (`n <= length`): a view into the
+   * chunk when they lie in one, else one new Buffer.
+   */
+  take(n: number): Buffer {
+    const head = this.#chunks[this.#head];
+    if (head === undefined) return EMPTY;
+    if (head.length - this.#offset >= n) {
+      const out = head.subarray(this.#offset, this.#offset + n);
+      this.#consume(n, undefined);
+      return out;
+    }
+    const pieces: Buffer[] = [];
+    this.#consume(n, pieces);
+    return Buffer.concat(pieces, n);
+  }
+
+  /** Removes and returns everything in the first chunk (no copy). */
+  takeHead(): Buffer {
+    return this.take(this.headLength());
+  }
+
+  /** Drops everything; returns how many bytes were dropped. */
+  clear(): number {
+    const dropped = this.#length;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#length = 0;
+    this.#resetCursor();
+    return dropped;
+  }
+
+  /** The chunk holding stream position `pos < length`, and that chunk's start position. */
+  #locate(pos: number): [Buffer, number] {
+    let i = this.#cursorChunk;
+    let start = this.#cursorPos;
+    if (start > pos) {
+      i = this.#head;
+      start = -this.#offset;
+    }
+    let chunk = this.#chunks[i] ?? EMPTY;
+    while (start + chunk.length <= pos && i + 1 < this.#chunks.length) {
+      start += chunk.length;
+      i += 1;
+      chunk = this.#chunks[i] ?? EMPTY;
+    }
+    this.#cursorChunk = i;
+    this.#cursorPos = start;
+    return [chunk, start];
+  }
+
+  /** Consumes `n` bytes from the front, collecting them into `pieces` when given. */
+  #consume(n: number, pieces: Buffer[] | undefined): void {
+    this.#length -= n;
+    while (n > 0) {
+      const head = this.#chunks[this.#head];
+      if (head === undefined) break;
+      const available = head.length - this.#offset;
+      if (available > n) {
+        pieces?.push(head.subarray(this.#offset, this.#offset + n));
+        this.#offset += n;
+        break;
+      }
+      pieces?.push(this.#offset === 0 ? head : head.subarray(this.#offset));
+      n -= available;
+      this.#head += 1;
+      this.#offset = 0;
+    }
+    this.#compact();
+    this.#resetCursor();
+  }
+
+  /** Forgets consumed chunks: at once when all are, else once they are most of the array. */
+  #compact(): void {
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head >= 64 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #resetCursor(): void {
+    this.#cursorChunk = this.#head;
+    this.#cursorPos = -this.#offset;
+  }
+}
