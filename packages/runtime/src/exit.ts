@@ -18,15 +18,14 @@ import type { Pid } from './pid.js';
 
 /** The body returned: the process exits `normal`. */
 export function onBodyReturned(p: Proc, value: unknown): void {
-  if (p.status === 'exited') return;
-  terminate(p, 'normal', value);
+  // Already exited (killed while running): its code is done unwinding; the next process may run.
+  if (p.status !== 'exited') terminate(p, 'normal', value);
   released(p, false);
 }
 
 /** The body threw (or `exit(reason)` was called): the process exits with that reason. */
 export function onBodyFailed(p: Proc, error: unknown): void {
-  if (p.status === 'exited') return;
-  terminate(p, error instanceof ProcessExit ? error.reason : error);
+  if (p.status !== 'exited') terminate(p, error instanceof ProcessExit ? error.reason : error);
   released(p, false);
 }
 
@@ -112,15 +111,15 @@ export function terminate(p: Proc, reason: unknown, result?: unknown): void {
     }
   }
   if (x.exitHooks !== null) {
-    const hooks = x.exitHooks;
-    x.exitHooks = null;
-    for (const hook of hooks) {
+    // The set stays in place while the hooks run, so that a hook removed by an earlier one is skipped.
+    for (const hook of x.exitHooks) {
       try {
         hook(reason, result);
       } catch (error) {
         reportHookFailure(p, error);
       }
     }
+    x.exitHooks = null;
   }
   if (!told && !isQuietReason(reason)) reportCrash(p, reason);
   if (x.links !== null) {

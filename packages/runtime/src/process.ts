@@ -112,14 +112,12 @@ export class Proc extends Pid {
 let nextPid = 80;
 /** The head of the list of live processes (newest first). */
 let first: Proc | null = null;
-let live = 0;
 
 export function newProc(body: (...args: any[]) => unknown, args: readonly unknown[] | null): Proc {
   const p = new Proc(nextPid++, body, args);
   p.next = first;
   if (first !== null) first.prev = p;
   first = p;
-  live++;
   return p;
 }
 
@@ -130,7 +128,6 @@ export function removeProc(p: Proc): void {
   if (p.next !== null) p.next.prev = p.prev;
   p.prev = null;
   p.next = null;
-  live--;
 }
 
 /** Every live process, oldest first. */
@@ -140,9 +137,6 @@ export function liveProcs(): Proc[] {
   return out.reverse();
 }
 
-export function liveCount(): number {
-  return live;
-}
 
 /** The live process behind a pid, or null (a dead one, or a pid no process ever had). */
 export function procOf(pid: Pid): Proc | null {

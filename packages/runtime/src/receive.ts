@@ -210,6 +210,11 @@ function yieldToOthers(p: Proc, w: Wait): Promise<unknown> {
   if (w !== ANY_WAIT) {
     const last = w.args[w.args.length - 1];
     w.timedOut = last instanceof After && last.ms === 0;
+    // If the message is gone by the time it runs again (a predicate that changed its mind), the after still holds.
+    if (last instanceof After && last.ms > 0 && last.ms !== Infinity) {
+      const token = p.resolve;
+      w.timer = clock().schedule(last.ms, () => onAfter(p, token));
+    }
   }
   p.wait = w;
   p.wake = WAKE_RECEIVE;
@@ -301,8 +306,14 @@ export function resumeReceive(p: Proc): void {
   try {
     found = find(p, w.args, w.scanFrom);
   } catch (error) {
-    // A predicate threw: the error surfaces in the process, at its receive.
-    finishReceive(p, w, Promise.reject(error));
+    // A predicate threw: the error surfaces in the process, at its receive (unless it ended the process).
+    if (p.status === 'exited') blocked(p);
+    else finishReceive(p, w, Promise.reject(error));
+    return;
+  }
+  if (p.status === 'exited') {
+    // A predicate ended its own process (exit(self(), 'kill')): it never resumes; the others go on.
+    blocked(p);
     return;
   }
   if (found >= 0) {

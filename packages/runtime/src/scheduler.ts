@@ -13,7 +13,7 @@
  * receives so the others get their turn.
  */
 import { WAKE_HANDOFF, WAKE_RECEIVE, WAKE_START, WAKE_THROW, WAKE_VALUE, type Proc } from './process.js';
-import { BeamlineError } from './errors.js';
+import { BeamlineError, ProcessExit } from './errors.js';
 import { onBodyReturned, onBodyFailed } from './exit.js';
 import { reportDetached } from './logger.js';
 import { resumeReceive } from './receive.js';
@@ -63,7 +63,11 @@ let dispatching = false;
 let microtaskArmed = false;
 let immediateArmed = false;
 
-/** The calling process, or a `not_in_process` error naming the function. */
+/**
+ * The calling process, or a `not_in_process` error naming the function. A
+ * process killed while its code runs is still unwinding (its `finally`
+ * blocks): every runtime call it makes throws its exit again.
+ */
 export function currentProc(fn: string): Proc {
   const p = running;
   if (p === null) {
@@ -72,6 +76,7 @@ export function currentProc(fn: string): Proc {
       `${fn}() must be called inside a process (spawn or run); after a bare await of a promise the runtime does not know, wrap it in awaitPromise()`,
     );
   }
+  if (p.status === 'exited') throw new ProcessExit(p.value);
   return p;
 }
 
@@ -82,6 +87,8 @@ export function currentOrNull(): Proc | null {
 
 /** Puts a process in the run queue, to be woken as `p.wake` says. */
 export function makeRunnable(p: Proc): void {
+  // A process killed before it was first queued (by a telemetry listener of spawn) stays dead.
+  if (p.status === 'exited') return;
   p.status = 'runnable';
   runQueue.push(p);
   if (running === null && !dispatching) armMicrotask();
@@ -101,14 +108,16 @@ export function blocked(p: Proc): void {
 
 /**
  * The running process ended. `fromOwnStack` is true when its own code may
- * still be on the stack (a kill delivered during its call): then the next
- * process starts on a later microtask rather than under those frames.
+ * still be on the stack (a kill delivered during its call): it stays the
+ * running process while that code unwinds, through `await`s and `finally`
+ * blocks, so that no other process runs meanwhile and `self()` stays right;
+ * the next process starts when its body settles (exit.ts) or, if it never
+ * does, on the next macrotask (onImmediate).
  */
 export function released(p: Proc, fromOwnStack: boolean): void {
-  if (running !== p) return;
+  if (running !== p || fromOwnStack) return;
   running = null;
-  if (fromOwnStack) armMicrotask();
-  else dispatch();
+  dispatch();
 }
 
 /** A receive that found its message: may the process go on, or must it yield? */
@@ -148,8 +157,11 @@ function onImmediate(): void {
   const p = running;
   if (p !== null) {
     running = null;
-    p.status = 'detached';
-    reportDetached(p);
+    // A killed process whose unwinding awaits a foreign promise is dead, not detached.
+    if (p.status !== 'exited') {
+      p.status = 'detached';
+      reportDetached(p);
+    }
   }
   dispatch();
 }

@@ -34,14 +34,16 @@ export function exit(...args: [unknown] | [Pid, unknown]): true {
   if (!(pid instanceof Pid)) badarg('exit', `not a pid: ${String(pid)}`);
   const target = procOf(pid);
   const caller = currentOrNull();
+  // An exit hook or telemetry listener runs while its process is already exited: it is not unwound.
+  const callerWasAlive = caller !== null && caller.status !== 'exited';
   if (target !== null) exitSignal(target, caller?.pid ?? OUTSIDE, reason, false);
-  unwindIfDead(caller);
+  if (callerWasAlive) unwindIfDead(caller);
   return true;
 }
 
 /** If a signal just ended the calling process, stop running its code. */
-function unwindIfDead(caller: Proc | null): void {
-  if (caller !== null && caller.status === 'exited') throw new ProcessExit(caller.value);
+function unwindIfDead(caller: Proc): void {
+  if (caller.status === 'exited') throw new ProcessExit(caller.value);
 }
 
 /**

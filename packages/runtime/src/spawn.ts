@@ -88,7 +88,8 @@ export class ProcessExitError extends Error {
 
 /** `erlang:self/0`: the calling process's pid. Throws `not_in_process` outside processes. */
 export function self(): Pid {
-  return currentProc('self').pid;
+  // A killed process still unwinding its code (finally blocks) is still itself.
+  return (currentOrNull() ?? currentProc('self')).pid;
 }
 
 /**

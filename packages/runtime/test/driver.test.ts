@@ -7,6 +7,7 @@ import {
   BeamlineError,
   _,
   exit,
+  isProcessAlive,
   onExit,
   processInfo,
   processes,
@@ -17,6 +18,7 @@ import {
   setLogger,
   spawn,
   takeMessages,
+  type LogReport,
   type Pid,
 } from '../src/index.ts';
 import { settle } from '../src/testing/index.ts';
@@ -133,6 +135,40 @@ describe('onExit', () => {
     const pid = spawn(idle);
     expect(errorCode(() => onExit('pid' as unknown as Pid, () => {}))).toBe('badarg');
     expect(errorCode(() => onExit(pid, 'hook' as unknown as () => void))).toBe('badarg');
+  });
+
+  it('a hook removed by an earlier hook during the exit is not called', () => {
+    const calls: string[] = [];
+    const p = spawn(idle);
+    let removeB = (): void => {};
+    onExit(p, () => {
+      calls.push('A');
+      removeB();
+    });
+    removeB = onExit(p, () => calls.push('B'));
+    exit(p, 'kill');
+    expect(calls).toEqual(['A']);
+  });
+
+  it('a hook of a returning process may send an exit signal: it runs to its end and is not reported', async () => {
+    const reports: LogReport[] = [];
+    const previous = setLogger((report) => reports.push(report));
+    try {
+      const helper = spawn(idle);
+      const steps: string[] = [];
+      const owner = spawn(() => 'done');
+      onExit(owner, () => {
+        steps.push('before');
+        exit(helper, 'kill');
+        steps.push('after');
+      });
+      await settle();
+      expect(steps).toEqual(['before', 'after']);
+      expect(isProcessAlive(helper)).toBe(false);
+      expect(reports).toEqual([]);
+    } finally {
+      setLogger(previous);
+    }
   });
 });
 

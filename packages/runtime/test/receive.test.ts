@@ -317,6 +317,22 @@ describe('after', () => {
     });
   });
 
+  it('a receive that yields its slice with a match in hand keeps its after timeout if the match is gone', async () => {
+    await run(async () => {
+      const me = self();
+      for (let i = 0; i < 199; i++) send(me, 'x');
+      send(me, 'y');
+      for (let i = 0; i < 199; i++) await receive('x');
+      let calls = 0;
+      // Accepts 'y' once, then changes its mind: the yielded receive finds nothing when it runs again.
+      const fickle = (m: unknown): boolean => m === 'y' && ++calls === 1;
+      const started = Date.now();
+      expect(await receive(fickle, after(30, () => 'timed out'))).toBe('timed out');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+      expect(calls).toBeGreaterThanOrEqual(2);
+    });
+  });
+
   it('a receive with only an after clause takes no message, like Erlang\'s receive after T', async () => {
     await run(async () => {
       sendAll('kept', 'also kept');
@@ -588,6 +604,24 @@ describe('a process killed while blocked', () => {
 
   it('in awaitPromise, never runs the rest of its body when the promise rejects', async () => {
     await killWhileBlocked(() => awaitPromise(wait(20).then(() => Promise.reject(new Error('late')))));
+  });
+
+  it('by its own pattern predicate, as a message wakes it: it stays dead and the others go on', async () => {
+    let resumed = false;
+    const victim = spawn(async () => {
+      await receive((m: unknown) => {
+        if (m === 'die') exit(self(), 'kill');
+        return true;
+      });
+      resumed = true;
+    });
+    await settle();
+    send(victim, 'die');
+    await settle();
+    expect(resumed).toBe(false);
+    expect(processes()).not.toContain(victim);
+    // The scheduler still runs processes.
+    expect(await run(() => 'still running')).toBe('still running');
   });
 });
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BeamlineError,
   OUTSIDE,
+  ProcessExit,
   ProcessExitError,
   _,
   after,
@@ -754,5 +755,41 @@ describe('a process killed while blocked never resumes', () => {
     await promise;
     await settle();
     expect(resumed).toBe(false);
+  });
+});
+
+describe('a process killed while its code runs', () => {
+  it('unwinds as itself: its finally sees its own pid and cannot block the process that runs next', async () => {
+    const seen: unknown[] = [];
+    const got: unknown[] = [];
+    const other = spawn(async () => {
+      got.push(await receive());
+      got.push(await receive(_, after(20, () => 'timeout')));
+    });
+    await settle();
+    const victim = spawn(async () => {
+      const peer = spawn(idle);
+      link(peer);
+      const kill = async () => {
+        await null;
+        send(other, 'wake');
+        exit(peer, 'boom'); // the link brings the signal back: the caller dies too
+      };
+      try {
+        await kill();
+      } finally {
+        seen.push(self());
+        try {
+          await receive(_, after(5));
+          seen.push('received');
+        } catch (error) {
+          seen.push(error);
+        }
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(seen).toEqual([victim, new ProcessExit('boom')]);
+    expect(got).toEqual(['wake', 'timeout']);
+    expect(isProcessAlive(victim)).toBe(false);
   });
 });

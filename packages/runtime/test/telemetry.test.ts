@@ -7,6 +7,7 @@ import {
   _,
   demonitor,
   exit,
+  isProcessAlive,
   link,
   monitor,
   processes,
@@ -287,5 +288,23 @@ describe('lifecycle events', () => {
     } finally {
       setLogger(previous);
     }
+  });
+
+  it('a process killed by a spawn listener stays dead: it never starts and exits once', async () => {
+    const exits: unknown[] = [];
+    let started = false;
+    telemetry.on('spawn', ({ pid }) => {
+      exit(pid, 'kill');
+    });
+    telemetry.on('exit', ({ pid, reason }) => exits.push([pid, reason]));
+    const child = spawn(() => {
+      started = true;
+    });
+    const before = processes().length;
+    await settle();
+    expect(started).toBe(false);
+    expect(isProcessAlive(child)).toBe(false);
+    expect(exits).toEqual([[child, 'killed']]);
+    expect(processes().length).toBe(before);
   });
 });
