@@ -1,0 +1,168 @@
+/**
+ * The gen_tcp façade: each function checks its arguments, parses options in
+ * one place (options.ts) and delegates to the socket (socket.ts) or the
+ * listen socket (listener.ts). Results are `['ok', …]` / `['error', reason]`;
+ * bad arguments throw `badarg`.
+ */
+import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
+import { awaitPromise, badarg, self } from '@beamline/runtime';
+import { ListenSocket, acceptOn, closeListener, type AcceptResult } from './listener.js';
+import { ipToString, parseOptions, type OptionInput, type SocketOptions } from './options.js';
+import { isPacketType, type IoData } from './packet/index.js';
+import { posixReason } from './posix.js';
+import {
+  TcpSocket,
+  closeSocket,
+  recvOn,
+  sendOn,
+  shutdownSocket,
+  transferOwnership,
+  type RecvResult,
+  type SendResult,
+  type ShutdownHow,
+} from './socket.js';
+
+export type Socket = TcpSocket | ListenSocket;
+export type Address = string | readonly number[];
+export type Timeout = number | 'infinity';
+
+/** The packet types the framing module has so far; the others are refused up front. */
+function checkPacket(fn: string, opts: SocketOptions): SocketOptions {
+  if (!isPacketType(opts.packet)) badarg(fn, `{packet, ${String(opts.packet)}} is not supported yet (raw, 1, 2, 4 and line are)`);
+  return opts;
+}
+
+function timeoutMs(fn: string, timeout: Timeout | undefined): number {
+  if (timeout === undefined || timeout === 'infinity') return Infinity;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout)) badarg(fn, `timeout must be an integer or 'infinity', got ${String(timeout)}`);
+  // OTP treats a negative timeout as infinity for accept and recv.
+  return timeout < 0 ? Infinity : timeout;
+}
+
+function hostOf(fn: string, address: Address): string {
+  if (typeof address === 'string') {
+    if (address === 'localhost' || address === 'loopback') return '127.0.0.1';
+    return address;
+  }
+  if (Array.isArray(address) && address.length === 4 && address.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
+    return address.join('.');
+  }
+  if (Array.isArray(address) && address.length === 8 && address.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff)) {
+    return address.map((w) => w.toString(16)).join(':');
+  }
+  return badarg(fn, `not an address: ${JSON.stringify(address)}`);
+}
+
+function checkPort(fn: string, port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) badarg(fn, `port must be an integer from 0 to 65535, got ${String(port)}`);
+}
+
+export type ConnectResult = readonly ['ok', TcpSocket] | readonly ['error', string];
+
+/** `gen_tcp:connect/4`: the caller owns the socket. Errors: `econnrefused`, `timeout`, `nxdomain`, `etimedout`, posix. */
+export function connect(address: Address, port: number, options: OptionInput = [], timeout?: Timeout): Promise<ConnectResult> | ConnectResult {
+  const host = hostOf('connect', address);
+  checkPort('connect', port);
+  const opts = checkPacket('connect', parseOptions('connect', options));
+  const ms = timeoutMs('connect', timeout);
+  const owner = self();
+  if (ms === 0) return ['error', 'timeout'];
+  const promise = new Promise<ConnectResult>((resolve) => {
+    const conn: NetSocket = netConnect({
+      host,
+      port,
+      ...(opts.ip !== null ? { localAddress: ipToString(opts.ip) } : {}),
+      ...(opts.port !== 0 ? { localPort: opts.port } : {}),
+      ...(opts.family === 'inet6' ? { family: 6 } : {}),
+    });
+    const timer = ms === Infinity ? undefined : setTimeout(() => finish(['error', 'timeout']), ms);
+    function finish(result: ConnectResult | 'connected'): void {
+      if (timer !== undefined) clearTimeout(timer);
+      conn.off('connect', onConnect);
+      conn.off('error', onError);
+      if (result === 'connected') {
+        resolve(['ok', new TcpSocket(conn, owner, opts)]);
+      } else {
+        conn.destroy();
+        resolve(result);
+      }
+    }
+    const onConnect = (): void => finish('connected');
+    const onError = (error: Error): void => finish(['error', posixReason(error)]);
+    conn.once('connect', onConnect);
+    conn.once('error', onError);
+  });
+  return awaitPromise(promise);
+}
+
+export type ListenResult = readonly ['ok', ListenSocket] | readonly ['error', string];
+
+/** `gen_tcp:listen/2`: the caller owns the listen socket. Errors: `eaddrinuse`, `eacces`, posix. */
+export function listen(port: number, options: OptionInput = []): Promise<ListenResult> | ListenResult {
+  checkPort('listen', port);
+  const opts = checkPacket('listen', parseOptions('listen', options));
+  const owner = self();
+  const promise = new Promise<ListenResult>((resolve) => {
+    const server = createServer({ pauseOnConnect: true });
+    const onError = (error: Error): void => {
+      server.close();
+      resolve(['error', posixReason(error)]);
+    };
+    server.once('error', onError);
+    const host = opts.ip !== null ? ipToString(opts.ip) : opts.family === 'inet6' ? '::' : '0.0.0.0';
+    server.listen({ port, host, backlog: opts.backlog, exclusive: true }, () => {
+      server.off('error', onError);
+      server.on('error', () => {});
+      resolve(['ok', new ListenSocket(server, owner, opts)]);
+    });
+  });
+  return awaitPromise(promise);
+}
+
+/** `gen_tcp:accept/2`: FIFO among acceptors; the accepting process owns the socket. Errors: `closed`, `timeout`, `einval`. */
+export function accept(listenSocket: ListenSocket, timeout?: Timeout): Promise<AcceptResult> | AcceptResult {
+  if (listenSocket instanceof TcpSocket) return ['error', 'einval'];
+  if (!(listenSocket instanceof ListenSocket)) badarg('accept', `not a listen socket: ${String(listenSocket)}`);
+  return acceptOn(listenSocket, timeoutMs('accept', timeout));
+}
+
+/** `gen_tcp:send/2`. Errors: `closed`, `enotconn` (listen socket), `emsgsize` (too long for the length header). */
+export function send(socket: Socket, data: IoData): SendResult {
+  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  if (!(socket instanceof TcpSocket)) badarg('send', `not a socket: ${String(socket)}`);
+  return sendOn(socket, data);
+}
+
+/**
+ * `gen_tcp:recv/3`. Errors: `closed` (then `enotconn` with exit_on_close),
+ * `timeout` (data kept), `einval` (active socket, or length with a packet
+ * type), `ealready` (another recv pending), `emsgsize`, `econnreset`.
+ */
+export function recv(socket: Socket, length: number, timeout?: Timeout): Promise<RecvResult> | RecvResult {
+  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  if (!(socket instanceof TcpSocket)) badarg('recv', `not a socket: ${String(socket)}`);
+  if (!Number.isInteger(length) || length < 0) badarg('recv', `length must be a non-negative integer, got ${String(length)}`);
+  if (length > 0x4000000) return ['error', 'enomem'];
+  return recvOn(socket, length, timeoutMs('recv', timeout));
+}
+
+/** `gen_tcp:close/1`: always `'ok'`. */
+export function close(socket: Socket): 'ok' {
+  if (socket instanceof ListenSocket) return closeListener(socket);
+  if (!(socket instanceof TcpSocket)) badarg('close', `not a socket: ${String(socket)}`);
+  return closeSocket(socket);
+}
+
+/** `gen_tcp:shutdown/2`. Errors: `closed`, `enotconn` (listen socket). */
+export function shutdown(socket: Socket, how: ShutdownHow): 'ok' | readonly ['error', 'closed' | 'enotconn'] {
+  if (how !== 'read' && how !== 'write' && how !== 'read_write') badarg('shutdown', `how must be 'read', 'write' or 'read_write', got ${String(how)}`);
+  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  if (!(socket instanceof TcpSocket)) badarg('shutdown', `not a socket: ${String(socket)}`);
+  return shutdownSocket(socket, how);
+}
+
+/** `gen_tcp:controlling_process/2`. Errors: `not_owner`, `closed`, `badarg` (pid not alive). */
+export function controllingProcess(socket: Socket, pid: Parameters<typeof transferOwnership>[1]) {
+  if (!(socket instanceof TcpSocket)) badarg('controllingProcess', `not a connected socket: ${String(socket)}`);
+  return transferOwnership(socket, pid);
+}

@@ -1,0 +1,14 @@
+/**
+ * @beamline/gen-tcp: Erlang's gen_tcp over node:net, on Beamline processes.
+ * The public API, export by export.
+ */
+export { connect, listen, accept, send, recv, close, shutdown, controllingProcess } from './gen-tcp.js';
+export type { Address, Timeout, Socket, ConnectResult, ListenResult } from './gen-tcp.js';
+export { TcpSocket } from './socket.js';
+export type { Data, RecvResult, RecvError, SendResult, ShutdownHow } from './socket.js';
+export type { SocketOptions, OptionInput, OptionList, OptionObject, Mode, ActiveMode, ActiveOption } from './options.js';
+export { port, sockname, peername, setopts } from './inet.js';
+export { ListenSocket } from './listener.js';
+export type { AcceptResult } from './listener.js';
+export { decodePacket, encodePacket, flattenIodata, isPacketType } from './packet/index.js';
+export type { PacketType, IoData, DecodeResult } from './packet/index.js';

@@ -1,0 +1,135 @@
+/**
+ * A listen socket: a `net.Server` and the FIFO of processes waiting in
+ * `accept`. Connections that arrive before any `accept` wait, paused, with
+ * their data in the kernel; each `accept` takes the oldest one. Any process
+ * may accept; the accepted socket is owned by the process that accepted it.
+ */
+import type { Server, Socket as NetSocket } from 'node:net';
+import { inspect } from 'node:util';
+import { awaitPromise, isProcessAlive, onExit, self, type Pid } from '@beamline/runtime';
+import { inheritedOnAccept, type SocketOptions } from './options.js';
+import { TcpSocket } from './socket.js';
+
+export type AcceptResult = readonly ['ok', TcpSocket] | readonly ['error', 'closed' | 'timeout' | string];
+
+interface Acceptor {
+  readonly pid: Pid;
+  readonly resolve: (result: AcceptResult) => void;
+  cancelTimer: () => void;
+  unhook: () => void;
+}
+
+let nextPort = 1_000_000;
+
+/** A gen_tcp listen socket. Opaque; prints as `#Port<0.N>`. */
+export class ListenSocket {
+  /** @internal */ readonly id = nextPort++;
+  /** @internal */ owner: Pid;
+  /** @internal */ readonly server: Server;
+  /** @internal its options, which accepted sockets inherit (options.ts#inheritedOnAccept) */
+  opts: SocketOptions;
+  /** @internal */ closed = false;
+  /** @internal connections not accepted yet, oldest first */
+  readonly backlog: NetSocket[] = [];
+  /** @internal processes waiting in accept, oldest first */
+  readonly acceptors: Acceptor[] = [];
+  /** @internal */ unhookOwner: () => void;
+
+  /** @internal */
+  constructor(server: Server, owner: Pid, opts: SocketOptions) {
+    this.server = server;
+    this.owner = owner;
+    this.opts = opts;
+    this.unhookOwner = onExit(owner, () => closeListener(this));
+    server.on('connection', (conn: NetSocket) => serverOnConnection(this, conn));
+  }
+
+  toString(): string {
+    return `#Port<0.${this.id}>`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function serverOnConnection(l: ListenSocket, conn: NetSocket): void {
+  // Until someone accepts it, its data stays in the kernel.
+  conn.pause();
+  if (l.closed) {
+    conn.destroy();
+    return;
+  }
+  conn.on('error', ignore);
+  for (;;) {
+    const acceptor = l.acceptors.shift();
+    if (acceptor === undefined) break;
+    if (!isProcessAlive(acceptor.pid)) continue;
+    handOver(l, acceptor, conn);
+    return;
+  }
+  l.backlog.push(conn);
+}
+
+const ignore = (): void => {};
+
+function handOver(l: ListenSocket, acceptor: Acceptor, conn: NetSocket): void {
+  acceptor.cancelTimer();
+  acceptor.unhook();
+  acceptor.resolve(['ok', wrap(l, conn, acceptor.pid)]);
+}
+
+function wrap(l: ListenSocket, conn: NetSocket, owner: Pid): TcpSocket {
+  conn.off('error', ignore);
+  return new TcpSocket(conn, owner, inheritedOnAccept(l.opts));
+}
+
+/** `gen_tcp:accept/2`. */
+export function acceptOn(l: ListenSocket, timeout: number): AcceptResult | Promise<AcceptResult> {
+  if (l.closed) return ['error', 'closed'];
+  const caller = self();
+  const queued = l.backlog.shift();
+  if (queued !== undefined) return ['ok', wrap(l, queued, caller)];
+  if (timeout === 0) return ['error', 'timeout'];
+  const promise = new Promise<AcceptResult>((resolve) => {
+    const acceptor: Acceptor = { pid: caller, resolve, cancelTimer: noop, unhook: noop };
+    const leave = (): void => {
+      const i = l.acceptors.indexOf(acceptor);
+      if (i >= 0) l.acceptors.splice(i, 1);
+    };
+    if (timeout !== Infinity) {
+      const timer = setTimeout(() => {
+        leave();
+        acceptor.unhook();
+        resolve(['error', 'timeout']);
+      }, timeout);
+      acceptor.cancelTimer = () => clearTimeout(timer);
+    }
+    // An acceptor killed while it waits leaves the queue.
+    acceptor.unhook = onExit(caller, () => {
+      leave();
+      acceptor.cancelTimer();
+    });
+    l.acceptors.push(acceptor);
+  });
+  return awaitPromise(promise);
+}
+
+const noop = (): void => {};
+
+/** Closes the listen socket: every pending accept gets `closed`, every queued client sees the close. */
+export function closeListener(l: ListenSocket): 'ok' {
+  if (l.closed) return 'ok';
+  l.closed = true;
+  l.unhookOwner();
+  l.server.close();
+  for (const acceptor of l.acceptors.splice(0)) {
+    acceptor.cancelTimer();
+    acceptor.unhook();
+    acceptor.resolve(['error', 'closed']);
+  }
+  for (const conn of l.backlog.splice(0)) conn.destroy();
+  return 'ok';
+}
