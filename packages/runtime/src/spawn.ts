@@ -5,7 +5,7 @@
 import { badarg, formatReason } from './errors.js';
 import { awaitPromise, deliver } from './receive.js';
 import { Pid, type Ref } from './pid.js';
-import { newProc, procOf, type Proc } from './process.js';
+import { Proc, newProc, procOf } from './process.js';
 import { lookup } from './registry.js';
 import { currentOrNull, currentProc, makeRunnable } from './scheduler.js';
 import { linkProcs, monitor } from './signals.js';
@@ -99,8 +99,11 @@ export function self(): Pid {
  */
 export function send<M>(dest: Pid | string, message: M): M {
   let p: Proc | null | undefined;
-  if (dest instanceof Pid) {
-    p = procOf(dest);
+  if (dest instanceof Proc) {
+    // The common case first: a process's pid is its record.
+    p = dest.status === 'exited' ? null : dest;
+  } else if (dest instanceof Pid) {
+    p = null;
   } else if (typeof dest === 'string') {
     p = lookup(dest);
     if (p === undefined) badarg('send', `no process is registered as '${dest}'`);
