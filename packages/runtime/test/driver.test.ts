@@ -4,13 +4,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BeamlineError,
   _,
   exit,
   isProcessAlive,
   onExit,
   processInfo,
-  processes,
   receive,
   run,
   self,
@@ -21,27 +19,15 @@ import {
   type LogReport,
   type Pid,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { errorCode, idle } from './helpers.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
-const idle = () => receive(() => false);
 
 /** The code of the BeamlineError `fn` throws. */
-function errorCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BeamlineError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('onExit', () => {
   it('calls the hook once with the reason when the process returns', async () => {

@@ -18,22 +18,18 @@ import {
   run,
   self,
   send,
-  setLogger,
   sleep,
   spawn,
   spawnMonitor,
   type Pid,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { idle } from './helpers.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
-const idle = () => receive(() => false);
 
 describe('processes()', () => {
   it('lists the live pids and drops the dead ones', async () => {

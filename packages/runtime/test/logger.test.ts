@@ -24,6 +24,7 @@ import {
   type LogReport,
   type Logger,
 } from '../src/index.ts';
+import { idle } from './helpers.ts';
 import { settle } from '../src/testing/index.ts';
 
 let reports: LogReport[] = [];
@@ -42,7 +43,6 @@ afterEach(async () => {
   setLogger(previous);
 });
 
-const idle = () => receive(() => false);
 
 describe('crash reports', () => {
   it('a crash of an unlinked, unmonitored process is reported once with its pid and reason', async () => {

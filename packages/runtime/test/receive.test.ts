@@ -20,21 +20,17 @@ import {
   self,
   send,
   sendAfter,
-  setLogger,
   sleep,
   spawn,
   spawnMonitor,
   type Pid,
   type Ref,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { thrown } from './helpers.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  // Kill what a test left running, without crash reports.
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
 /** The messages still queued for the calling process. */
@@ -46,14 +42,6 @@ function sendAll(...messages: unknown[]): void {
 }
 
 /** The thrown value of `fn`, which must throw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

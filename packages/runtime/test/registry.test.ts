@@ -4,47 +4,32 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BeamlineError,
   _,
   exit,
   monitor,
   processInfo,
-  processes,
   receive,
   register,
   registered,
   run,
   self,
   send,
-  setLogger,
   spawn,
   spawnMonitor,
   unregister,
   whereis,
   type Pid,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { errorCode, idle } from './helpers.ts';
+import { killAll } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
   expect(registered()).toEqual([]);
 });
 
-const idle = () => receive(() => false);
 
 /** The code of the BeamlineError `fn` throws. */
-function errorCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BeamlineError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('register', () => {
   it('whereis finds the registered pid and registered() lists the name', () => {

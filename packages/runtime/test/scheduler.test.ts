@@ -22,14 +22,10 @@ import {
   type Pid,
 } from '../src/index.ts';
 import { SLICE } from '../src/scheduler.ts';
-import { settle } from '../src/testing/index.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  // Kill what a test left running, without crash reports.
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

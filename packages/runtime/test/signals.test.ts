@@ -25,7 +25,6 @@ import {
   run,
   self,
   send,
-  setLogger,
   sleep,
   spawn,
   spawnLink,
@@ -35,31 +34,19 @@ import {
   type Pid,
   type Ref,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { idle, thrown } from './helpers.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  // Kill what a test left running, without crash reports.
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
 /** Inside a process: waits until every other process is blocked or gone. */
 const settled = () => awaitPromise(settle());
 
 /** A process that waits forever (until it is killed or trapped signals arrive). */
-const idle = () => receive(() => false);
 
 /** The thrown value of `fn`, which must throw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 /** Waits for the DOWN of `ref` and returns its reason. */
 async function downReason(ref: Ref, pid: Pid): Promise<unknown> {

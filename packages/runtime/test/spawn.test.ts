@@ -27,25 +27,14 @@ import {
   spawnMonitor,
   whereis,
 } from '../src/index.ts';
-import { settle } from '../src/testing/index.ts';
+import { idle, thrown } from './helpers.ts';
+import { killAll, settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  // Kill what a test left running, without crash reports.
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
 /** The thrown value of `fn`, which must throw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 function expectCode(error: unknown, code: BeamlineError['code']): void {
   expect(error).toBeInstanceOf(BeamlineError);
@@ -53,7 +42,6 @@ function expectCode(error: unknown, code: BeamlineError['code']): void {
 }
 
 /** A process that waits until it is killed. */
-const idle = () => receive(() => false);
 
 describe('spawn', () => {
   it('returns a live pid at once and starts the body on a later turn', async () => {

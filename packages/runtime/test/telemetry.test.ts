@@ -27,6 +27,7 @@ import {
   type Pid,
   type RuntimeEvents,
 } from '../src/index.ts';
+import { idle } from './helpers.ts';
 import { settle } from '../src/testing/index.ts';
 
 afterEach(async () => {
@@ -37,7 +38,6 @@ afterEach(async () => {
   await settle();
 });
 
-const idle = () => receive(() => false);
 
 type EventName = 'spawn' | 'exit' | 'link' | 'unlink' | 'monitor' | 'demonitor';
 

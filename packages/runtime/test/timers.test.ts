@@ -4,7 +4,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BeamlineError,
   _,
   after,
   cancelTimer,
@@ -12,7 +11,6 @@ import {
   isRef,
   makeRef,
   processInfo,
-  processes,
   readTimer,
   receive,
   register,
@@ -20,7 +18,6 @@ import {
   self,
   send,
   sendAfter,
-  setLogger,
   sleep,
   spawn,
   spawnMonitor,
@@ -28,27 +25,15 @@ import {
   type Pid,
   type Ref,
 } from '../src/index.ts';
-import { settle, useSimulatedClock } from '../src/testing/index.ts';
+import { errorCode, idle } from './helpers.ts';
+import { killAll, settle, useSimulatedClock } from '../src/testing/index.ts';
 
 afterEach(async () => {
-  const previous = setLogger(() => {});
-  for (const pid of processes()) exit(pid, 'kill');
-  setLogger(previous);
-  await settle();
+  await killAll();
 });
 
-const idle = () => receive(() => false);
 
 /** The code of the BeamlineError `fn` throws. */
-function errorCode(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BeamlineError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('sendAfter and startTimer on the real clock', () => {
   it('sendAfter delivers the message after the time', async () => {

@@ -5,6 +5,9 @@
  * - `settle()` waits until every process is blocked or gone.
  */
 import { type Clock, setClock } from '../clock.js';
+import { setLogger } from '../logger.js';
+import { liveProcs } from '../process.js';
+import { exit } from '../signals.js';
 import { isIdle } from '../scheduler.js';
 
 interface SimTimer {
@@ -74,4 +77,18 @@ export async function settle(maxTurns = 1000): Promise<void> {
     if (isIdle()) return;
   }
   throw new Error(`settle: processes still runnable after ${maxTurns} turns`);
+}
+
+/**
+ * Kills every live process without crash reports and waits until the runtime
+ * is idle: what a test's `afterEach` wants after it left processes running.
+ */
+export async function killAll(): Promise<void> {
+  const previous = setLogger(() => {});
+  try {
+    for (const p of liveProcs()) exit(p, 'kill');
+  } finally {
+    setLogger(previous);
+  }
+  await settle();
 }
