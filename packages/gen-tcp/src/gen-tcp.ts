@@ -42,7 +42,16 @@ function timeoutMs(fn: string, timeout: Timeout | undefined): number {
 function hostOf(fn: string, address: Address): string {
   if (typeof address === 'string') {
     if (address === 'localhost' || address === 'loopback') return '127.0.0.1';
+    // OTP 25: inet_tcp:getaddrs("") is einval, which connect raises as badarg
+    // (node:net would connect to localhost instead).
+    if (address === '') badarg(fn, 'the host name is empty');
     return address;
+  }
+  if (Array.isArray(address) && address[0] === 'local') {
+    badarg(fn, `Unix-domain (local) addresses are not supported by this port: ${JSON.stringify(address)}`);
+  }
+  if (address !== null && typeof address === 'object' && !Array.isArray(address)) {
+    badarg(fn, `sockaddr maps are not supported, use connect(address, port, options): ${JSON.stringify(address)}`);
   }
   if (Array.isArray(address) && address.length === 4 && address.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
     return address.join('.');
@@ -69,6 +78,8 @@ export function connect(address: Address, port: number, options: OptionInput = [
   if (ms === 0) return ['error', 'timeout'];
   const promise = new Promise<ConnectResult>((resolve) => {
     const conn: NetSocket = netConnect({
+      // A peer's FIN must not end our side: exit_on_close false keeps sending (socket.ts#closeAfterReport).
+      allowHalfOpen: true,
       host,
       port,
       ...(opts.ip !== null ? { localAddress: ipToString(opts.ip) } : {}),
@@ -103,7 +114,7 @@ export function listen(port: number, options: OptionInput = []): Promise<ListenR
   const opts = checkPacket('listen', parseOptions('listen', options));
   const owner = self();
   const promise = new Promise<ListenResult>((resolve) => {
-    const server = createServer({ pauseOnConnect: true });
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
     const onError = (error: Error): void => {
       server.close();
       resolve(['error', posixReason(error)]);
@@ -128,7 +139,7 @@ export function accept(listenSocket: ListenSocket, timeout?: Timeout): Promise<A
 
 /** `gen_tcp:send/2`. Errors: `closed`, `enotconn` (listen socket), `emsgsize` (too long for the length header). */
 export function send(socket: Socket, data: IoData): SendResult {
-  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
   if (!(socket instanceof TcpSocket)) badarg('send', `not a socket: ${String(socket)}`);
   return sendOn(socket, data);
 }
@@ -139,7 +150,7 @@ export function send(socket: Socket, data: IoData): SendResult {
  * type), `ealready` (another recv pending), `emsgsize`, `econnreset`.
  */
 export function recv(socket: Socket, length: number, timeout?: Timeout): Promise<RecvResult> | RecvResult {
-  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
   if (!(socket instanceof TcpSocket)) badarg('recv', `not a socket: ${String(socket)}`);
   if (!Number.isInteger(length) || length < 0) badarg('recv', `length must be a non-negative integer, got ${String(length)}`);
   if (length > 0x4000000) return ['error', 'enomem'];
@@ -156,7 +167,8 @@ export function close(socket: Socket): 'ok' {
 /** `gen_tcp:shutdown/2`. Errors: `closed`, `enotconn` (listen socket). */
 export function shutdown(socket: Socket, how: ShutdownHow): 'ok' | readonly ['error', 'closed' | 'enotconn'] {
   if (how !== 'read' && how !== 'write' && how !== 'read_write') badarg('shutdown', `how must be 'read', 'write' or 'read_write', got ${String(how)}`);
-  if (socket instanceof ListenSocket) return ['error', 'enotconn'];
+  // OTP: enotconn from the driver while listening; closed once the listen socket is closed.
+  if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
   if (!(socket instanceof TcpSocket)) badarg('shutdown', `not a socket: ${String(socket)}`);
   return shutdownSocket(socket, how);
 }

@@ -1,11 +1,13 @@
 /**
- * The `inet` helpers gen_tcp programs use: `port`, `sockname`, `peername`
- * (and, as the options module lands, `setopts`/`getopts`).
+ * The `inet` helpers gen_tcp programs use: `port`, `sockname`, `peername`,
+ * `setopts`, `getopts`, `getstat`, and an `inet:i()`-style listing
+ * (`sockets`, `i`).
  */
 import type { AddressInfo } from 'node:net';
-import { badarg, send } from '@beamline/runtime';
+import { BeamlineError, badarg, send, type Pid } from '@beamline/runtime';
 import { ListenSocket } from './listener.js';
-import { applyOptionChanges, parseOptions, type OptionInput } from './options.js';
+import { applyOptionChanges, getoptsValue, parseOptions, type GetoptsEntry, type OptionInput } from './options.js';
+import { openSockets } from './stats.js';
 import { isPacketType, type PacketType } from './packet/index.js';
 import { TcpSocket, deliver } from './socket.js';
 
@@ -88,4 +90,153 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
   for (let i = 0; i < applied.passiveMessages; i++) send(s.owner, ['tcp_passive', s]);
   deliver(s);
   return applied.result === 'ok' ? 'ok' : ['error', 'einval'];
+}
+
+/**
+ * `inet:getopts/2`: `['ok', [[name, value], ...]]` in the order asked, shaped
+ * as OTP 25 shapes them (options.ts#getoptsValue); `active` is the socket's
+ * live mode (`once` until a message goes out, the count while counting,
+ * `false` once it reached 0). Options OTP leaves out (`ipv6_v6only` on an
+ * IPv4 socket) are left out. `['error', 'einval']` for a closed socket or
+ * when any name is not one getopts can read (the whole call fails, as in
+ * OTP, also for a name that is not an atom).
+ */
+export function getopts(
+  socket: TcpSocket | ListenSocket,
+  names: readonly string[],
+): readonly ['ok', GetoptsEntry[]] | readonly ['error', 'einval'] {
+  const s = check('getopts', socket);
+  if (!Array.isArray(names)) badarg('getopts', `option names must be a list, got ${String(names)}`);
+  if (!isOpen(s)) return ['error', 'einval'];
+  const opts = s instanceof TcpSocket ? { ...s.opts, active: s.active } : s.opts;
+  const out: GetoptsEntry[] = [];
+  for (const name of names) {
+    let entry: GetoptsEntry | null;
+    try {
+      entry = getoptsValue(opts, name);
+    } catch (error) {
+      if (error instanceof BeamlineError) return ['error', 'einval'];
+      throw error;
+    }
+    if (entry !== null) out.push(entry);
+  }
+  return ['ok', out];
+}
+
+/** A statistic `inet:getstat/2` reports. */
+export type StatName =
+  | 'recv_oct' | 'recv_cnt' | 'recv_max' | 'recv_avg' | 'recv_dvi'
+  | 'send_oct' | 'send_cnt' | 'send_max' | 'send_avg' | 'send_pend';
+
+/** OTP's `inet:getstat/1` list, in its order. */
+export const STATS: readonly StatName[] = Object.freeze([
+  'recv_oct', 'recv_cnt', 'recv_max', 'recv_avg', 'recv_dvi',
+  'send_oct', 'send_cnt', 'send_max', 'send_avg', 'send_pend',
+] as const);
+
+function statValue(s: TcpSocket | ListenSocket, name: StatName): number {
+  if (s instanceof ListenSocket) return 0;
+  const st = s.stats;
+  switch (name) {
+    case 'recv_oct': return st.recvOct;
+    case 'recv_cnt': return st.recvCnt;
+    case 'recv_max': return st.recvMax;
+    case 'recv_avg': return Math.trunc(st.recvAvg);
+    case 'recv_dvi': return Math.trunc(Math.abs(st.recvDvi));
+    case 'send_oct': return st.sendOct;
+    case 'send_cnt': return st.sendCnt;
+    case 'send_max': return st.sendMax;
+    case 'send_avg': return Math.trunc(st.sendAvg);
+    case 'send_pend': return s.net.writableLength;
+  }
+}
+
+/**
+ * `inet:getstat/1,2`: `['ok', [[stat, value], ...]]`, by default OTP's ten
+ * statistics in OTP's order. As in OTP 25 (checked with erl): the receive
+ * side counts each packet handed to the user (a message or a `recv` result)
+ * with its 1/2/4-byte header, so buffered or discarded partial packets do not
+ * count; the send side counts each `send` call with its header; averages are
+ * truncated; `send_pend` is what Node still holds to write. A listen socket
+ * reads all zeros. `['error', 'einval']` for a closed socket or an unknown
+ * statistic.
+ */
+export function getstat(
+  socket: TcpSocket | ListenSocket,
+  stats: readonly StatName[] = STATS,
+): readonly ['ok', [StatName, number][]] | readonly ['error', 'einval'] {
+  const s = check('getstat', socket);
+  if (!Array.isArray(stats)) badarg('getstat', `statistics must be a list, got ${String(stats)}`);
+  if (!isOpen(s)) return ['error', 'einval'];
+  if (!stats.every((name) => (STATS as readonly unknown[]).includes(name))) return ['error', 'einval'];
+  return ['ok', stats.map((name) => [name, statValue(s, name)])];
+}
+
+/** One row of `sockets()`, the columns of OTP's `inet:i()`. */
+export interface SocketRow {
+  readonly socket: TcpSocket | ListenSocket;
+  /** `#Port<0.N>` */
+  readonly port: string;
+  readonly module: 'inet_tcp';
+  /** recv_oct */
+  readonly recv: number;
+  /** send_oct */
+  readonly sent: number;
+  readonly owner: Pid;
+  /** `ip:port`, or '' when it cannot be read */
+  readonly local: string;
+  /** `ip:port`; `*:*` for a listen socket */
+  readonly foreign: string;
+  /**
+   * `LISTEN`, `ACCEPTING` (a listen socket with processes in accept),
+   * `CONNECTED`, or `HALF_CLOSED` (the peer sent FIN, `exit_on_close`
+   * false: still writable).
+   */
+  readonly state: 'LISTEN' | 'ACCEPTING' | 'CONNECTED' | 'HALF_CLOSED';
+  readonly type: 'STREAM';
+}
+
+function showAddr(r: AddrResult): string {
+  if (r[0] !== 'ok') return '';
+  const [ip, p] = r[1];
+  const host = ip.length === 4 ? ip.join('.') : `[${ip.map((w) => w.toString(16)).join(':')}]`;
+  return `${host}:${p}`;
+}
+
+/** The open sockets, connected and listening, oldest first: what `inet:i()` lists. */
+export function sockets(): SocketRow[] {
+  const rows: SocketRow[] = [];
+  for (const s of openSockets) {
+    if (s instanceof ListenSocket) {
+      rows.push({
+        socket: s, port: s.toString(), module: 'inet_tcp', recv: 0, sent: 0, owner: s.owner,
+        local: showAddr(sockname(s)), foreign: '*:*',
+        state: s.acceptors.length > 0 ? 'ACCEPTING' : 'LISTEN', type: 'STREAM',
+      });
+    } else if (s instanceof TcpSocket) {
+      rows.push({
+        socket: s, port: s.toString(), module: 'inet_tcp', recv: s.stats.recvOct, sent: s.stats.sendOct, owner: s.owner,
+        local: showAddr(sockname(s)), foreign: showAddr(peername(s)),
+        state: s.life.tag === 'halfOpen' ? 'HALF_CLOSED' : 'CONNECTED', type: 'STREAM',
+      });
+    }
+  }
+  return rows;
+}
+
+/** `sockets()` as the table `inet:i()` prints, one line per socket under a header line. */
+export function formatSockets(rows: readonly SocketRow[] = sockets()): string {
+  const header = ['Port', 'Module', 'Recv', 'Sent', 'Owner', 'Local Address', 'Foreign Address', 'State', 'Type'];
+  const lines = [
+    header,
+    ...rows.map((r) => [r.port, r.module, String(r.recv), String(r.sent), String(r.owner), r.local, r.foreign, r.state, r.type]),
+  ];
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i]!)).join(' ').trimEnd()).join('\n') + '\n';
+}
+
+/** `inet:i()`: prints the open sockets (to stdout unless told otherwise) and returns 'ok'. */
+export function i(print: (text: string) => void = (text) => process.stdout.write(text)): 'ok' {
+  print(formatSockets());
+  return 'ok';
 }

@@ -8,6 +8,7 @@ import type { Server, Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
 import { awaitPromise, isProcessAlive, onExit, self, type Pid } from '@beamline/runtime';
 import { inheritedOnAccept, type SocketOptions } from './options.js';
+import { openSockets } from './stats.js';
 import { TcpSocket } from './socket.js';
 
 export type AcceptResult = readonly ['ok', TcpSocket] | readonly ['error', 'closed' | 'timeout' | string];
@@ -40,6 +41,7 @@ export class ListenSocket {
     this.server = server;
     this.owner = owner;
     this.opts = opts;
+    openSockets.add(this);
     this.unhookOwner = onExit(owner, () => closeListener(this));
     server.on('connection', (conn: NetSocket) => serverOnConnection(this, conn));
   }
@@ -123,6 +125,7 @@ const noop = (): void => {};
 export function closeListener(l: ListenSocket): 'ok' {
   if (l.closed) return 'ok';
   l.closed = true;
+  openSockets.delete(l);
   l.unhookOwner();
   l.server.close();
   for (const acceptor of l.acceptors.splice(0)) {

@@ -26,6 +26,7 @@ import {
 import { nextActive, type ActiveMode, type ActiveOption, type SocketOptions } from './options.js';
 import { createFramer, encodePacket, type Framer, type IoData, type PacketType } from './packet/index.js';
 import { posixReason } from './posix.js';
+import { countIn, countOut, newStats, openSockets, type Stats } from './stats.js';
 
 
 export type Data = Buffer | number[];
@@ -36,10 +37,18 @@ export type SendResult = 'ok' | readonly ['error', 'closed' | 'enotconn' | 'emsg
 /**
  * Where the socket stands.
  * - `open`: reading and writing.
- * - `halfOpen`: the peer sent FIN and `exit_on_close` is false: writes still work.
- * - `closed`: gone; `reported` says whether a `recv` or a message already told the user.
+ * - `halfOpen`: the peer sent FIN and `exit_on_close` is false: writes still
+ *   work; `announced` says whether `tcp_closed` was sent (OTP sends it once,
+ *   also when a socket that learnt of the FIN through `recv` turns active).
+ * - `closed`: gone; `reported` says whether a `recv` or a message already told
+ *   the user; `later` is what `recv` says after that: `enotconn` when the
+ *   close was reported to a passive `recv` with `exit_on_close` true (OTP's
+ *   port lives on, its socket closed), `closed` otherwise (port gone).
  */
-type Life = { tag: 'open' } | { tag: 'halfOpen' } | { tag: 'closed'; reason: 'closed' | 'econnreset' | 'emsgsize' | string; reported: boolean };
+type Life =
+  | { tag: 'open' }
+  | { tag: 'halfOpen'; announced: boolean }
+  | { tag: 'closed'; reason: 'closed' | 'econnreset' | 'emsgsize' | string; reported: boolean; later: 'closed' | 'enotconn' };
 
 interface PendingRecv {
   readonly length: number;
@@ -65,9 +74,12 @@ export class TcpSocket {
   eof: 'closed' | 'econnreset' | null = null;
   /** @internal */ pending: PendingRecv | null = null;
   /** @internal */ unhookOwner: () => void;
+  /** @internal `inet:getstat` counters (registry.ts#countIn/countOut) */
+  readonly stats: Stats = newStats();
 
   /** @internal */
   constructor(net: NetSocket, owner: Pid, opts: SocketOptions) {
+    openSockets.add(this);
     this.net = net;
     this.owner = owner;
     this.opts = opts;
@@ -107,7 +119,9 @@ export function isActive(s: TcpSocket): boolean {
   return a === true || a === 'once' || (typeof a === 'number' && a > 0);
 }
 
+/** A packet leaving the socket for the user; counted for getstat with its 1/2/4-byte header, as OTP counts it. */
 function payload(s: TcpSocket, packet: Buffer): Data {
+  countIn(s.stats, packet.length + (typeof s.opts.packet === 'number' ? s.opts.packet : 0));
   return s.opts.mode === 'binary' ? packet : [...packet];
 }
 
@@ -165,12 +179,21 @@ export function deliver(s: TcpSocket): void {
     failSocket(s, framer.state.reason);
     return;
   }
+  if (s.life.tag === 'halfOpen') {
+    // exit_on_close false, FIN already seen: tcp_closed once when (or if) the socket turns active.
+    if (isActive(s) && !s.life.announced) {
+      s.life.announced = true;
+      send(s.owner, ['tcp_closed', s]);
+    }
+    return;
+  }
   if (s.eof !== null) {
     if (isActive(s)) {
       reportClose(s, s.eof);
     } else if (s.pending !== null) {
-      finishRecv(s, ['error', s.eof]);
-      closeAfterReport(s, s.eof);
+      const reason = s.eof;
+      finishRecv(s, ['error', reason]);
+      closeAfterReport(s, reason, false);
     }
     return;
   }
@@ -182,16 +205,22 @@ export function deliver(s: TcpSocket): void {
 function reportClose(s: TcpSocket, reason: 'closed' | 'econnreset' | string): void {
   if (reason !== 'closed') send(s.owner, ['tcp_error', s, reason]);
   send(s.owner, ['tcp_closed', s]);
-  closeAfterReport(s, reason);
+  closeAfterReport(s, reason, true);
 }
 
-function closeAfterReport(s: TcpSocket, reason: string): void {
+/** After the peer's FIN or reset was told, by a message (`active`) or to a `recv`. */
+function closeAfterReport(s: TcpSocket, reason: string, active: boolean): void {
   s.framer.discard();
   if (s.opts.exitOnClose || reason !== 'closed') {
-    teardown(s, reason, true);
+    // OTP: an active socket's port goes away (later recv: closed); a passive
+    // one stays with its socket closed (later recv: enotconn, or closed with
+    // exit_on_close false).
+    teardown(s, reason, true, active || !s.opts.exitOnClose ? 'closed' : 'enotconn');
+    // Sockets are half-open in Node (gen-tcp.ts): close our side too.
+    if (!s.net.destroyed) s.net.end();
   } else {
     // exit_on_close false: the peer's FIN leaves the socket open for writing.
-    s.life = { tag: 'halfOpen' };
+    s.life = { tag: 'halfOpen', announced: active };
     s.eof = null;
     s.net.pause();
   }
@@ -210,9 +239,10 @@ function failSocket(s: TcpSocket, reason: string): void {
 }
 
 /** Marks the socket closed and releases what it holds. */
-function teardown(s: TcpSocket, reason: string, reported: boolean): void {
+function teardown(s: TcpSocket, reason: string, reported: boolean, later: 'closed' | 'enotconn' = 'closed'): void {
   if (s.life.tag === 'closed') return;
-  s.life = { tag: 'closed', reason, reported };
+  s.life = { tag: 'closed', reason, reported, later };
+  openSockets.delete(s);
   s.unhookOwner();
   s.framer.discard();
   if (s.pending !== null) finishRecv(s, ['error', 'closed']);
@@ -236,11 +266,23 @@ function ownerDied(s: TcpSocket): void {
 /** `gen_tcp:send/2`. */
 export function sendOn(s: TcpSocket, data: IoData): SendResult {
   if (s.life.tag === 'closed') return ['error', 'closed'];
-  if (s.net.writableEnded || s.net.destroyed) return ['error', 'closed'];
+  if (s.net.destroyed) return ['error', 'closed'];
+  if (s.net.writableEnded) {
+    // OTP 25: a send after our own shutdown(write) fails with closed and
+    // closes the socket; the next recv says closed, then enotconn.
+    teardown(s, 'closed', false, s.opts.exitOnClose ? 'enotconn' : 'closed');
+    s.net.destroySoon(); // after the data queued before the shutdown and the FIN are out
+    return ['error', 'closed'];
+  }
   const encoded = encodePacket(s.opts.packet as PacketType, data);
   if (encoded[0] === 'error') return encoded;
   const chunks = encoded[1];
-  for (const chunk of chunks) s.net.write(chunk);
+  let bytes = 0;
+  for (const chunk of chunks) {
+    bytes += chunk.length;
+    s.net.write(chunk);
+  }
+  countOut(s.stats, bytes);
   return 'ok';
 }
 
@@ -252,7 +294,7 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
       life.reported = true;
       return ['error', life.reason];
     }
-    return ['error', s.opts.exitOnClose ? 'enotconn' : 'closed'];
+    return ['error', life.later];
   }
   if (isActive(s)) return ['error', 'einval'];
   if (length > 0 && s.opts.packet !== 0) return ['error', 'einval'];
@@ -262,7 +304,7 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
   if (ready !== undefined) return ['ok', payload(s, ready)];
   if (s.eof !== null) {
     const reason = s.eof;
-    closeAfterReport(s, reason);
+    closeAfterReport(s, reason, false);
     return ['error', reason];
   }
   const caller = self();

@@ -85,6 +85,55 @@ describe('the seed documentation examples', () => {
     });
     expect(replies).toEqual(['hello 0', 'hello 1', 'hello 2', 'hello 3']);
   });
+
+  it('start/2 + client/2: Num workers accept on one {packet,2} socket, loop with {active,once}, accept again', async () => {
+    await run(async () => {
+      const me = self();
+      // process(Data): not implemented in the documentation; here it reverses the bytes.
+      const processData = (data: number[]): number[] => [...data].reverse();
+      // server(LS) / loop(S)
+      const server = async (ls: ListenSocket): Promise<void> => {
+        for (;;) {
+          const r = await gen_tcp.accept(ls);
+          if (r[0] === 'error') {
+            send(me, ['accept returned', r, self()]); // io:format("accept returned ~w - goodbye!~n",[Other])
+            return;
+          }
+          const s = r[1];
+          for (;;) {
+            inet.setopts(s, [['active', 'once']]);
+            const m = await receive(['tcp', s, _], ['tcp_closed', s]);
+            if (m[0] === 'tcp_closed') break; // io:format("Socket ~w closed [~w]~n",[S,self()])
+            gen_tcp.send(s, processData(m[2] as number[]));
+          }
+        }
+      };
+      // start(Num, LPort)
+      const start = async (num: number, lport: number): Promise<[number, ListenSocket]> => {
+        const ls = ok(await gen_tcp.listen(lport, [['active', false], ['packet', 2]]));
+        for (let i = 0; i < num; i++) spawn(server, ls);
+        return [ok(inet.port(ls)), ls];
+      };
+      // client(PortNo, Message)
+      const client = async (portNo: number, message: string) => {
+        const sock = ok(await gen_tcp.connect('localhost', portNo, [['active', false], ['packet', 2]]));
+        gen_tcp.send(sock, message);
+        const a = await gen_tcp.recv(sock, 0);
+        gen_tcp.close(sock);
+        return a;
+      };
+      const [port, ls] = await start(2, 0);
+      // More calls than workers: each worker goes back to accept after its client closes.
+      for (const msg of ['hello', 'world', 'again', '!']) {
+        expect(await client(port, msg)).toEqual(['ok', [...Buffer.from(msg)].reverse()]);
+      }
+      gen_tcp.close(ls);
+      for (let i = 0; i < 2; i++) {
+        const m = await receive(['accept returned', _, _], after(1000));
+        expect(m?.[1]).toEqual(['error', 'closed']);
+      }
+    });
+  });
 });
 
 describe('recv', () => {
