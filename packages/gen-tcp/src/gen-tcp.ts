@@ -35,8 +35,10 @@ function checkPacket(fn: string, opts: SocketOptions): SocketOptions {
 function timeoutMs(fn: string, timeout: Timeout | undefined): number {
   if (timeout === undefined || timeout === 'infinity') return Infinity;
   if (typeof timeout !== 'number' || !Number.isInteger(timeout)) badarg(fn, `timeout must be an integer or 'infinity', got ${String(timeout)}`);
-  // OTP treats a negative timeout as infinity for accept and recv.
-  return timeout < 0 ? Infinity : timeout;
+  if (timeout >= 0) return timeout;
+  // OTP treats a negative timeout as infinity for accept and recv; connect's timer refuses it (badarg).
+  if (fn === 'connect') badarg(fn, `timeout must not be negative, got ${timeout}`);
+  return Infinity;
 }
 
 function hostOf(fn: string, address: Address): string {
@@ -121,7 +123,8 @@ export function listen(port: number, options: OptionInput = []): Promise<ListenR
     };
     server.once('error', onError);
     const host = opts.ip !== null ? ipToString(opts.ip) : opts.family === 'inet6' ? '::' : '0.0.0.0';
-    server.listen({ port, host, backlog: opts.backlog, exclusive: true }, () => {
+    // A {port, P} option overrides the port argument, as in OTP (which prepends the argument as an option).
+    server.listen({ port: opts.port !== 0 ? opts.port : port, host, backlog: opts.backlog, exclusive: true }, () => {
       server.off('error', onError);
       server.on('error', () => {});
       resolve(['ok', new ListenSocket(server, owner, opts)]);

@@ -17,26 +17,11 @@ export type PosixReason =
   | 'eafnosupport'
   | 'emfile';
 
-const KNOWN = new Set<string>([
-  'econnrefused',
-  'econnreset',
-  'eaddrinuse',
-  'eaddrnotavail',
-  'ehostunreach',
-  'enetunreach',
-  'etimedout',
-  'eacces',
-  'epipe',
-  'einval',
-  'eafnosupport',
-  'emfile',
-]);
-
 /** The reason for a Node socket error: its lower-cased errno, `nxdomain` for a failed lookup. */
 export function posixReason(error: unknown): PosixReason | string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') return 'nxdomain';
   if (typeof code !== 'string') return 'einval';
-  const reason = code.toLowerCase();
-  return KNOWN.has(reason) ? (reason as PosixReason) : reason;
+  // Node's codes are the errno names; OTP's reasons are the same names in lower case.
+  return code.toLowerCase();
 }

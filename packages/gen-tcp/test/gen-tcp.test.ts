@@ -341,8 +341,21 @@ describe('errors', () => {
     });
   });
 
+  it('a {port, P} option overrides the port argument of listen, as in OTP', async () => {
+    await run(async () => {
+      const probe = ok(await gen_tcp.listen(0, []));
+      const free = ok(inet.port(probe));
+      gen_tcp.close(probe);
+      await sleep(10);
+      const l = ok(await gen_tcp.listen(0, [['port', free]]));
+      expect(inet.port(l)).toEqual(['ok', free]);
+      gen_tcp.close(l);
+    });
+  });
+
   it('bad arguments throw badarg naming the culprit', async () => {
     await run(async () => {
+      expect(() => gen_tcp.connect('127.0.0.1', 1, [], -1)).toThrow(/badarg: connect: timeout must not be negative/);
       expect(() => gen_tcp.connect('127.0.0.1', 70000, [])).toThrow(/badarg: connect: port/);
       expect(() => gen_tcp.send('nope' as never, 'x')).toThrow(/badarg: send: not a socket/);
       expect(() => gen_tcp.listen(0, [['bogus_option', 1]] as never)).toThrow(/badarg/);
