@@ -352,8 +352,14 @@ function recvTimedOut(s: TcpSocket, resolve: (r: RecvResult) => void): void {
 export function closeSocket(s: TcpSocket): 'ok' {
   if (s.life.tag !== 'closed') {
     teardown(s, 'closed', true);
-    s.net.end();
-    s.net.destroySoon();
+    const [lingerOn, lingerSeconds] = s.opts.linger;
+    if (lingerOn && lingerSeconds === 0) {
+      // {linger, {true, 0}}: close at once with a reset, queued data discarded (OTP's prim_inet:close).
+      s.net.resetAndDestroy();
+    } else {
+      s.net.end();
+      s.net.destroySoon();
+    }
   }
   // OTP's inet:tcp_close/1 removes one tcp_closed of this socket from the caller's mailbox.
   takeOneClosed(s);

@@ -30,6 +30,24 @@ function reset(peer: TcpSocket): void {
 
 const text = (r: readonly [string, unknown]): string => (ok(r) as Buffer).toString();
 
+describe('linger', () => {
+  it('close with {linger, {true, 0}} resets the connection: a peer with show_econnreset sees econnreset', async () => {
+    await run(async () => {
+      const [s, c] = await pair([['active', false], ['show_econnreset', true]], [['linger', [true, 0]]]);
+      gen_tcp.close(c);
+      expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['error', 'econnreset']);
+    });
+  });
+
+  it('close without linger sends FIN: the peer sees closed', async () => {
+    await run(async () => {
+      const [s, c] = await pair([['active', false], ['show_econnreset', true]], []);
+      gen_tcp.close(c);
+      expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['error', 'closed']);
+    });
+  });
+});
+
 describe('exit_on_close false', () => {
   it('passive: after the peer FIN recv says closed again and again, send still reaches the peer', async () => {
     await run(async () => {
