@@ -5,8 +5,8 @@
  * bad arguments throw `badarg`.
  */
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
-import { awaitPromise, badarg, self } from '@beamline/runtime';
-import { ListenSocket, acceptOn, closeListener, type AcceptResult } from './listener.js';
+import { Pid, awaitPromise, badarg, self } from '@beamline/runtime';
+import { ListenSocket, acceptOn, closeListener, transferListener, type AcceptResult } from './listener.js';
 import { ipToString, parseOptions, type OptionInput, type SocketOptions } from './options.js';
 import { isPacketType, type IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
@@ -177,7 +177,9 @@ export function shutdown(socket: Socket, how: ShutdownHow): 'ok' | readonly ['er
 }
 
 /** `gen_tcp:controlling_process/2`. Errors: `not_owner`, `closed`, `badarg` (pid not alive). */
-export function controllingProcess(socket: Socket, pid: Parameters<typeof transferOwnership>[1]) {
-  if (!(socket instanceof TcpSocket)) badarg('controllingProcess', `not a connected socket: ${String(socket)}`);
+export function controllingProcess(socket: Socket, pid: Pid): 'ok' | readonly ['error', 'not_owner' | 'closed' | 'badarg'] {
+  if (!(pid instanceof Pid)) badarg('controllingProcess', `not a pid: ${String(pid)}`);
+  if (socket instanceof ListenSocket) return transferListener(socket, pid);
+  if (!(socket instanceof TcpSocket)) badarg('controllingProcess', `not a socket: ${String(socket)}`);
   return transferOwnership(socket, pid);
 }

@@ -136,3 +136,18 @@ export function closeListener(l: ListenSocket): 'ok' {
   for (const conn of l.backlog.splice(0)) conn.destroy();
   return 'ok';
 }
+
+/**
+ * `gen_tcp:controlling_process/2` on a listen socket: the owner (whose exit
+ * closes it, and who gets its `tcp_passive`) moves to `to`.
+ */
+export function transferListener(l: ListenSocket, to: Pid): 'ok' | readonly ['error', 'not_owner' | 'closed' | 'badarg'] {
+  if (l.closed) return ['error', 'closed'];
+  if (self() !== l.owner) return ['error', 'not_owner'];
+  if (to === l.owner) return 'ok';
+  if (!isProcessAlive(to)) return ['error', 'badarg'];
+  l.unhookOwner();
+  l.owner = to;
+  l.unhookOwner = onExit(to, () => closeListener(l));
+  return 'ok';
+}

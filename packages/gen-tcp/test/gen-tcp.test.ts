@@ -272,6 +272,23 @@ describe('ownership', () => {
   });
 });
 
+describe('listen socket ownership', () => {
+  it('controllingProcess moves a listen socket; the new owner exiting closes it', async () => {
+    await run(async () => {
+      const [l, port] = await listenOn([]);
+      const heir = spawn(async () => {
+        await receive('stop');
+      });
+      expect(gen_tcp.controllingProcess(l, heir)).toBe('ok');
+      expect(gen_tcp.controllingProcess(l, self())).toEqual(['error', 'not_owner']);
+      send(heir, 'stop');
+      await sleep(20);
+      expect(await gen_tcp.accept(l, 10)).toEqual(['error', 'closed']);
+      expect(await gen_tcp.connect('127.0.0.1', port, [], 1000)).toEqual(['error', 'econnrefused']);
+    });
+  });
+});
+
 describe('accept', () => {
   it('several acceptors are served FIFO; closing the listen socket fails the rest with closed', async () => {
     await run(async () => {
