@@ -4,7 +4,8 @@
  * along links to a process that traps exits, a monitor, a timer, and a
  * selective receive, then a summary. Exits 0 when everything behaved.
  *
- * (The TCP servers join this demo as gen-tcp lands.)
+ * Then a gen_tcp echo server with an acceptor pool, driven by three clients
+ * over 127.0.0.1.
  */
 import {
   _,
@@ -26,6 +27,8 @@ import {
   whereis,
   type Pid,
 } from '@beamline/runtime';
+import * as gen_tcp from '@beamline/gen-tcp';
+import { port, setopts, type ListenSocket, type TcpSocket } from '@beamline/gen-tcp';
 
 const checks: [string, boolean][] = [];
 function check(what: string, ok: boolean): void {
@@ -111,6 +114,44 @@ async function main(): Promise<void> {
   check(`${tick}; the others stayed in order: ${rest.join(', ')}`, tick === 'got the tick first' && rest.join() === 'noise-1,noise-2');
 
   check(`'counter' is unregistered once it exited: ${String(whereis('counter'))}`, whereis('counter') === undefined);
+
+  // gen_tcp: an echo server, {packet, 2} and {active, once}, two acceptors sharing one listen socket.
+  const [, listenSocket] = (await gen_tcp.listen(0, ['binary', ['packet', 2], ['active', 'once'], ['ip', [127, 0, 0, 1]]])) as readonly ['ok', ListenSocket];
+  const [, echoPort] = port(listenSocket) as readonly ['ok', number];
+  const acceptors = [0, 1].map(() => monitor(spawn(echoAcceptor, listenSocket)));
+  for (let i = 0; i < 3; i++) spawn(echoClient, echoPort, me, i);
+  const echoed: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const m = await receive(['echoed', _], after(2000));
+    if (m !== undefined) echoed.push(m[1] as string);
+  }
+  gen_tcp.close(listenSocket);
+  // Closing the listen socket ends both acceptors' accept with 'closed'.
+  for (const ref of acceptors) await receive(['DOWN', ref, 'process', _, 'normal'], after(1000));
+  check(`echo server on port ${echoPort} answered ${echoed.length} clients: ${echoed.sort().join(', ')}`, echoed.length === 3);
+}
+
+// server(LS) -> {ok, S} = gen_tcp:accept(LS), loop(S), server(LS).
+async function echoAcceptor(listenSocket: ListenSocket): Promise<void> {
+  for (;;) {
+    const r = await gen_tcp.accept(listenSocket);
+    if (r[0] === 'error') return; // the listen socket was closed
+    const s = r[1];
+    for (;;) {
+      const m = await receive(['tcp', s, _], ['tcp_closed', s]);
+      if (m[0] === 'tcp_closed') break;
+      setopts(s, [['active', 'once']]);
+      gen_tcp.send(s, m[2] as Buffer);
+    }
+  }
+}
+
+async function echoClient(echoPort: number, parent: Pid, i: number): Promise<void> {
+  const [, s] = (await gen_tcp.connect([127, 0, 0, 1], echoPort, ['binary', ['packet', 2], ['active', false]])) as readonly ['ok', TcpSocket];
+  gen_tcp.send(s, `hello from client ${i}`);
+  const r = await gen_tcp.recv(s, 0, 1000);
+  gen_tcp.close(s);
+  send(parent, ['echoed', r[0] === 'ok' ? (r[1] as Buffer).toString() : `error ${String(r[1])}`]);
 }
 
 await run(main);
