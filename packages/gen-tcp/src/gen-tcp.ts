@@ -28,7 +28,7 @@ export type Timeout = number | 'infinity';
 
 /** The packet types the framing module has so far; the others are refused up front. */
 function checkPacket(fn: string, opts: SocketOptions): SocketOptions {
-  if (!isPacketType(opts.packet)) badarg(fn, `{packet, ${String(opts.packet)}} is not supported yet (raw, 1, 2, 4 and line are)`);
+  if (!isPacketType(opts.packet)) badarg(fn, `{packet, ${String(opts.packet)}} is not supported on sockets yet (the HTTP types work with decodePacket only)`);
   return opts;
 }
 

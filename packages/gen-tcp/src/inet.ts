@@ -78,7 +78,7 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
   const applied = applyOptionChanges({ ...before, active: s.active }, changes);
   const after = applied.options;
   if (after.packet !== before.packet && !isPacketType(after.packet)) {
-    badarg('setopts', `{packet, ${String(after.packet)}} is not supported yet (raw, 1, 2, 4 and line are)`);
+    badarg('setopts', `{packet, ${String(after.packet)}} is not supported on sockets yet (the HTTP types work with decodePacket only)`);
   }
   s.opts = after;
   s.active = after.active;

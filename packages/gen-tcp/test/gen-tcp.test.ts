@@ -272,6 +272,31 @@ describe('ownership', () => {
   });
 });
 
+describe('header packet types on a socket', () => {
+  it('{packet, tpkt} delivers whole packets, header included, however the bytes arrive', async () => {
+    await run(async () => {
+      const [l, port] = await listenOn(['binary', ['packet', 'tpkt'], ['active', true]]);
+      const c = ok(await gen_tcp.connect('127.0.0.1', port, ['binary']));
+      const s = ok(await gen_tcp.accept(l, 1000));
+      const packet = Buffer.from([3, 0, 0, 9, 0x61, 0x62, 0x63, 0x64, 0x65]);
+      gen_tcp.send(c, packet.subarray(0, 3));
+      await sleep(20);
+      gen_tcp.send(c, [packet.subarray(3), packet]);
+      const first = await receive(['tcp', s, _], after(1000));
+      const second = await receive(['tcp', s, _], after(1000));
+      expect(first?.[2]).toEqual(packet);
+      expect(second?.[2]).toEqual(packet);
+      for (const x of [c, s, l]) gen_tcp.close(x);
+    });
+  });
+
+  it('the HTTP types are refused on sockets with a clear badarg', async () => {
+    await run(async () => {
+      expect(() => gen_tcp.listen(0, [['packet', 'http_bin']])).toThrow(/not supported on sockets yet/);
+    });
+  });
+});
+
 describe('listen socket ownership', () => {
   it('controllingProcess moves a listen socket; the new owner exiting closes it', async () => {
     await run(async () => {

@@ -1,7 +1,7 @@
 /**
  * What `gen_tcp:send/2` adds to the data for each packet type: a big-endian
  * length header for 1/2/4, nothing for the others (the application writes
- * `line`, `asn1`, `http`… framing itself).
+ * `line`, `asn1`, `cdr`, `sunrm`, `fcgi`, `tpkt`, `http`… framing itself).
  */
 import { familyOf, type PacketType } from './families.js';
 import { byteLength, flattenIodata, type IoData } from './iodata.js';
@@ -16,8 +16,10 @@ const MAX_BODY = { 1: 0xff, 2: 0xffff, 4: 0x7fff_fffb } as const;
 /**
  * The Buffers to write for one `send` of `data` with `{packet, type}`,
  * ready for `writev` (nothing is joined): `[header, ...data]` for 1/2/4,
- * the data alone for `raw` and `line`. An empty send gives `[]` for
- * `raw`/`line` (nothing to write) and a header alone for 1/2/4, as in OTP.
+ * the data alone for `raw`, `line`, `asn1`, `cdr`, `sunrm`, `fcgi` and
+ * `tpkt` (their headers are the application's to write: OTP 25 sockets send
+ * the data as is). An empty send gives `[]` for those (nothing to write)
+ * and a header alone for 1/2/4, as in OTP.
  *
  * A body too long for its header is `['error', 'emsgsize']`. This is where
  * the port departs from OTP on purpose: OTP (both backends, checked on OTP
@@ -38,6 +40,16 @@ export function encodePacket(type: PacketType, data: IoData): readonly ['ok', Bu
     case 'raw':
     case 0:
     case 'line':
+    // The application writes these headers itself (OTP 25 sends the data as is).
+    case 'asn1':
+    case 'cdr':
+    case 'sunrm':
+    case 'fcgi':
+    case 'tpkt':
+    case 'http':
+    case 'http_bin':
+    case 'httph':
+    case 'httph_bin':
       return ['ok', body];
     case 1:
     case 2:

@@ -34,7 +34,7 @@ import { badarg } from '@beamline/runtime';
 import { ChunkQueue } from './chunk-queue.js';
 import { describe } from './describe.js';
 import { INVALID, MORE, newScanState, type PacketFamily, type ScanState } from './family.js';
-import { familyOf, type PacketType } from './families.js';
+import { socketFamilyOf, type PacketType } from './families.js';
 import { checkInteger, isPlainObject } from './options.js';
 import { raw } from './raw.js';
 
@@ -94,7 +94,7 @@ export class Framer {
   readonly #scan: ScanState = newScanState();
 
   constructor(type: PacketType, options: FramerOptions = {}) {
-    this.#family = familyOf(type, 'createFramer');
+    this.#family = socketFamilyOf(type, 'createFramer');
     this.#apply(options, OPTION_KEYS, 'createFramer');
   }
 
@@ -180,7 +180,7 @@ export class Framer {
       if (!keys.has(key)) badarg(fn, `unknown option ${describe(key)}`);
     }
     // Check everything before changing anything.
-    const family = options.type === undefined ? this.#family : familyOf(options.type, fn);
+    const family = options.type === undefined ? this.#family : socketFamilyOf(options.type, fn);
     const { packetSize, lineDelimiter, bufferSize } = options;
     const limits = this.#limits;
     const newPacketSize = packetSize === undefined ? limits.packetSize : checkInteger(packetSize, 0xffff_ffff, fn, 'packetSize');

@@ -16,26 +16,40 @@ import { describe } from './describe.js';
 import { INVALID, MORE, newScanState } from './family.js';
 import { familyOf, type PacketType } from './families.js';
 import { line } from './line.js';
+import { HTTP_MODES } from './http-line.js';
+import { parseHttp, type HttpPacket } from './http.js';
 import { decodeLimits, type DecodeOptions } from './options.js';
 
 export { isPacketType } from './families.js';
 export type { PacketType } from './families.js';
+
+/** The packet types `decodePacket` answers with a term (`HttpPacket`), not a Buffer. */
+export type HttpType = 'http' | 'http_bin' | 'httph' | 'httph_bin';
+/** The packet types whose packets are Buffers. */
+export type BytePacketType = Exclude<PacketType, HttpType>;
 export type { DecodeOption, DecodeOptions, DecodeOptionsObject } from './options.js';
 export { createFramer, Framer, DEFAULT_BUFFER_SIZE } from './framer.js';
 export type { FramerOptions, FramerChanges, FramerState, FramerError } from './framer.js';
 export { encodePacket } from './encode.js';
 export { flattenIodata, byteLength } from './iodata.js';
 export type { IoData } from './iodata.js';
+export { HTTP_HEADERS } from './http.js';
+export type { HttpPacket, HttpUri, HttpMethod, HttpHeaderName, HttpString } from './http.js';
 
-/** What `decodePacket` answers. */
-export type DecodeResult =
-  | readonly ['ok', packet: Buffer, rest: Buffer]
+/**
+ * What `decodePacket` answers; the packet is a Buffer, or for the HTTP
+ * types a term (`HttpPacket`, strings `number[]` for `http`/`httph`,
+ * Buffers for `http_bin`/`httph_bin`; see `http.ts`).
+ */
+export type DecodeResult<P = Buffer> =
+  | readonly ['ok', packet: P, rest: Buffer]
   | readonly ['more', length: number | undefined]
   | readonly ['error', reason: 'invalid'];
 
 /**
- * `erlang:decode_packet/3` for `raw`/`0`, `1`, `2`, `4` and `line`: the
- * first packet of `data`.
+ * `erlang:decode_packet/3` for every OTP 25 packet type (`raw`/`0`, `1`,
+ * `2`, `4`, `line`, `asn1`, `cdr`, `sunrm`, `fcgi`, `tpkt`, and the HTTP
+ * types, which answer terms): the first packet of `data`.
  *
  * - `['ok', packet, rest]`: the packet (1/2/4 without their header, `line`
  *   with its delimiter, `raw` all of `data`) and the bytes after it; both
@@ -54,7 +68,11 @@ export type DecodeResult =
  * `badarg` naming the culprit for an unknown type, `data` not a
  * Buffer/Uint8Array, or an unknown option or bad value.
  */
-export function decodePacket(type: PacketType, data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult {
+export function decodePacket(type: 'http' | 'httph', data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult<HttpPacket<number[]>>;
+export function decodePacket(type: 'http_bin' | 'httph_bin', data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult<HttpPacket<Buffer>>;
+export function decodePacket(type: BytePacketType, data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult;
+export function decodePacket(type: PacketType, data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult<Buffer | HttpPacket>;
+export function decodePacket(type: PacketType, data: Buffer | Uint8Array, options?: DecodeOptions): DecodeResult<Buffer | HttpPacket> {
   const fn = 'decodePacket';
   const family = familyOf(type, fn);
   if (!(data instanceof Uint8Array)) badarg(fn, `data must be a Buffer, got ${describe(data)}`);
@@ -65,6 +83,8 @@ export function decodePacket(type: PacketType, data: Buffer | Uint8Array, option
   if (total === INVALID) return ['error', 'invalid'];
   if (total === MORE) return ['more', undefined];
   if (total > bytes.length) return ['more', total];
+  const http = HTTP_MODES.get(family);
+  if (http !== undefined) return ['ok', parseHttp(bytes.subarray(0, total), http), bytes.subarray(total)];
   const [start, end] = family.payload(view, total);
   return ['ok', bytes.subarray(start, end), bytes.subarray(total)];
 }

@@ -277,7 +277,6 @@ describe('framer: configure (inet:setopts between packets)', () => {
 describe('framer: badarg', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['an unknown type', () => createFramer('foo' as never), /createFramer: not a packet type: "foo"/],
-    ['a type not ported yet', () => createFramer('asn1' as never), /packet type 'asn1' is not implemented yet/],
     ['an unknown option', () => createFramer(4, { packet_size: 1 } as never), /createFramer: unknown option "packet_size"/],
     ['options that are not an object', () => createFramer(4, [['packet_size', 1]] as never), /options must be an object, got array of 1/],
     ['a negative packetSize', () => createFramer(4, { packetSize: -1 }), /packetSize must be an integer in 0\.\.4294967295, got -1/],
