@@ -160,7 +160,8 @@ describe('passive backpressure', () => {
 // ---------------------------------------------------------------------------
 
 describe('controllingProcess while data streams in', () => {
-  const N = 5000;
+  /** The peer streams until the last handoff has happened, at most this many packets. */
+  const MAX_PACKETS = 100_000;
   const HANDOFFS = 200;
   /** An owner hands the socket on after this many packets of its own turn (plus whatever was moved to it). */
   const PER_TURN = 3;
@@ -170,18 +171,27 @@ describe('controllingProcess while data streams in', () => {
       const outcome = await run(async () => {
         const [l, port] = await listenOn([['packet', 4], ['active', mode]]);
         const me = self();
-        // The peer streams numbered packets in small bursts, then closes.
-        spawn(async () => {
+        // The peer streams numbered packets in small bursts until told to stop
+        // (after the last handoff, however fast the machine is), then closes.
+        const peer = spawn(async () => {
           const c = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['packet', 4]]));
           const pad = Buffer.alloc(60, 0x2e);
-          for (let i = 0; i < N; i++) {
+          const deadline = Date.now() + 10_000;
+          let sent = 0;
+          for (; sent < MAX_PACKETS && Date.now() < deadline; sent++) {
             const b = Buffer.alloc(4);
-            b.writeUInt32BE(i, 0);
+            b.writeUInt32BE(sent, 0);
             expect(gen_tcp.send(c, [b, pad])).toBe('ok');
-            if (i % 20 === 19) await sleep(1);
+            if (sent % 20 === 19) {
+              await sleep(1);
+              if ((await receive('stop', after(0))) !== undefined) {
+                sent++;
+                break;
+              }
+            }
           }
           gen_tcp.close(c);
-          send(me, 'peer done');
+          send(me, ['peer done', sent]);
         });
         const s = ok(await gen_tcp.accept(l, 2000));
         gen_tcp.close(l);
@@ -199,8 +209,8 @@ describe('controllingProcess while data streams in', () => {
           let inTurn = 0;
           let moved = 0;
           let other: Pid | null = null;
-          const deadline = Date.now() + 4000;
-          for (let step = 0; step < 4 * N && Date.now() < deadline; step++) {
+          const deadline = Date.now() + 15_000;
+          for (let step = 0; step < 4 * MAX_PACKETS && Date.now() < deadline; step++) {
             const m = await receive(['tcp', s, _], ['tcp_closed', s], ['turn', _, _], ['other', _], ['report'], after(3000));
             if (m === undefined) break;
             if (m[0] === 'other') {
@@ -209,6 +219,7 @@ describe('controllingProcess while data streams in', () => {
               owner = true;
               turn = m[1] as number;
               inTurn = 0;
+              if (turn === HANDOFFS) send(me, 'last turn');
               if (mode === 'once') inet.setopts(s, [['active', 'once']]);
             } else if (m[0] === 'tcp') {
               const seq = (m[2] as Buffer).readUInt32BE(0);
@@ -236,8 +247,11 @@ describe('controllingProcess while data streams in', () => {
         // Whatever reached this mailbox before the first handoff moves along with the socket.
         expect(gen_tcp.controllingProcess(s, a)).toBe('ok');
         send(a, ['turn', 0, 'test']);
+        await receive('last turn', after(12_000));
+        send(peer, 'stop');
         const closedBy = await receive(['closed seen', _], after(4000));
-        await receive('peer done', after(1000));
+        const done = await receive(['peer done', _], after(1000));
+        const sent = done === undefined ? -1 : (done[1] as number);
         send(a, ['report']);
         send(b, ['report']);
         const logs: Record<string, [number, number][]> = {};
@@ -248,7 +262,7 @@ describe('controllingProcess while data streams in', () => {
           logs[m[1] as string] = m[2] as [number, number][];
           moved[m[1] as string] = m[3] as number;
         }
-        return { closedBy, logs, moved, left: inet.sockets().filter((r) => r.socket === s).length };
+        return { closedBy, sent, logs, moved, left: inet.sockets().filter((r) => r.socket === s).length };
       });
       expect(outcome.closedBy).toBeDefined();
       const all = [...outcome.logs['a']!, ...outcome.logs['b']!];
@@ -256,10 +270,11 @@ describe('controllingProcess while data streams in', () => {
       for (const log of [outcome.logs['a']!, outcome.logs['b']!]) {
         for (let i = 1; i < log.length; i++) expect(log[i]![0]).toBeGreaterThan(log[i - 1]![0]);
       }
-      // Exactly once, and in order across the owners: turn by turn, the stream is 0..N-1.
-      expect(all.length).toBe(N);
+      // Exactly once, and in order across the owners: turn by turn, the stream is 0..sent-1.
+      expect(outcome.sent).toBeGreaterThan(HANDOFFS * PER_TURN);
+      expect(all.length).toBe(outcome.sent);
       const merged = [...all].sort((x, y) => x[1] - y[1] || x[0] - y[0]).map(([seq]) => seq);
-      expect(merged).toEqual(Array.from({ length: N }, (_x, i) => i));
+      expect(merged).toEqual(Array.from({ length: outcome.sent }, (_x, i) => i));
       // The socket really changed hands 200 times.
       const turns = new Set(all.map(([, t]) => t));
       expect(Math.max(...turns)).toBe(HANDOFFS);
@@ -269,7 +284,7 @@ describe('controllingProcess while data streams in', () => {
       if (mode === true) expect(moved).toBeGreaterThan(0);
       // The peer's close was reported to the owner of the moment, and the socket is gone.
       expect(outcome.left).toBe(0);
-    });
+    }, 30_000);
   }
 });
 
