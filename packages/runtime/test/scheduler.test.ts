@@ -285,10 +285,11 @@ describe('detached processes', () => {
       const game = { rounds: 0 };
       let roundsWhenResumed = -1;
       const detached = spawn(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        // Long enough that the scheduler's next check phase comes first even on a loaded machine.
+        await new Promise((resolve) => setTimeout(resolve, 50));
         roundsWhenResumed = game.rounds;
       });
-      pingPong(game, performance.now() + 60);
+      pingPong(game, performance.now() + 100);
       await wait(5);
       expect(processInfo(detached)?.status).toBe('waiting');
       await waitFor(() => roundsWhenResumed >= 0);

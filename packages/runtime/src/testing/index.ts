@@ -5,6 +5,7 @@
  * - `settle()` waits until every process is blocked or gone.
  */
 import { type Clock, setClock } from '../clock.js';
+import { ProcessExit } from '../errors.js';
 import { setLogger } from '../logger.js';
 import { liveProcs } from '../process.js';
 import { exit } from '../signals.js';
@@ -86,7 +87,15 @@ export async function settle(maxTurns = 1000): Promise<void> {
 export async function killAll(): Promise<void> {
   const previous = setLogger(() => {});
   try {
-    for (const p of liveProcs()) exit(p, 'kill');
+    for (const p of liveProcs()) {
+      try {
+        exit(p, 'kill');
+      } catch (error) {
+        // Called between a running process's microtasks, exit() acts for that
+        // process, and killing it throws its ProcessExit here: it is dead, go on.
+        if (!(error instanceof ProcessExit)) throw error;
+      }
+    }
   } finally {
     setLogger(previous);
   }
