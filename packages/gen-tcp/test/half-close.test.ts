@@ -8,11 +8,7 @@ import { _, after, receive, run, sleep } from '@beamline/runtime';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
 import type { ListenSocket, OptionInput, TcpSocket } from '../src/index.ts';
-
-function ok<R extends readonly [string, unknown]>(result: R): Extract<R, readonly ['ok', unknown]>[1] {
-  if (result[0] !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
-  return result[1];
-}
+import { ok } from './helpers.ts';
 
 /** listen + connect + accept, binary mode: [accepted socket, client socket]; the listen socket is closed. */
 async function pair(serverOpts: OptionInput, clientOpts: OptionInput): Promise<[TcpSocket, TcpSocket]> {

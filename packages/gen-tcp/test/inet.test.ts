@@ -7,11 +7,7 @@ import { _, after, receive, run, sleep } from '@beamline/runtime';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
 import type { ListenSocket, OptionInput, TcpSocket } from '../src/index.ts';
-
-function ok<R extends readonly [string, unknown]>(result: R): Extract<R, readonly ['ok', unknown]>[1] {
-  if (result[0] !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
-  return result[1];
-}
+import { ok } from './helpers.ts';
 
 /** listen + connect + accept: [listen socket, accepted socket, client socket]. */
 async function pair(serverOpts: OptionInput, clientOpts: OptionInput): Promise<[ListenSocket, TcpSocket, TcpSocket]> {

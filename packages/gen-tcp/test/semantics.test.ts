@@ -13,11 +13,7 @@ import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
 import type { ListenSocket, TcpSocket } from '../src/index.ts';
-
-function ok<R extends readonly [string, unknown]>(result: R): Extract<R, readonly ['ok', unknown]>[1] {
-  if (result[0] !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
-  return result[1];
-}
+import { ok } from './helpers.ts';
 
 async function listenOn(options: Parameters<typeof gen_tcp.listen>[1]): Promise<[ListenSocket, number]> {
   const l = ok(await gen_tcp.listen(0, ['binary', ['ip', [127, 0, 0, 1]], ...(options as unknown[])] as never));

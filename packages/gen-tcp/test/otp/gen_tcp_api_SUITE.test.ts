@@ -15,16 +15,12 @@ import { _, after, receive, run } from '@beamline/runtime';
 import * as gen_tcp from '../../src/index.ts';
 import * as inet from '../../src/inet.ts';
 import type { ListenSocket, TcpSocket } from '../../src/index.ts';
+import { ok } from '../helpers.ts';
 
 const LOOPBACK = [127, 0, 0, 1] as const;
 const LOOPBACK6 = [0, 0, 0, 0, 0, 0, 0, 1] as const;
 
 /** OTP's ok/1: the value of `{ok, V}`, anything else fails the test. */
-function ok<R extends readonly [string, unknown]>(result: R): Extract<R, readonly ['ok', unknown]>[1] {
-  if (result[0] !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(result)}`);
-  return result[1];
-}
-
 /** OTP's timeout/3: `call` must return `{error, timeout}` after lower..upper seconds. */
 async function timeout(call: () => unknown, lower: number, upper: number): Promise<void> {
   const start = performance.now();
