@@ -8,22 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodePacket, type DecodeOptions, type DecodeResult, type PacketType } from '../../src/packet/index.js';
+import { table, type Row } from './table.js';
 
 const b = (...parts: (string | number[])[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 const ok = (packet: Buffer, rest: Buffer): DecodeResult => ['ok', packet, rest];
 const E = Buffer.alloc(0);
-
-type Row = readonly [data: Buffer, options: DecodeOptions, expected: DecodeResult];
-
-function table(type: PacketType, rows: readonly Row[]): void {
-  it.each(rows.map((row) => [row[0].toString('hex'), JSON.stringify(row[1]), ...row] as const))(
-    `${String(type)} <<%s>> %s`,
-    (_hex, _opts, data, options, expected) => {
-      expect(decodePacket(type, data, options)).toEqual(expected);
-    },
-  );
-}
 
 describe('decodePacket raw and 0 (checked against OTP 25)', () => {
   const rows: Row[] = [

@@ -10,11 +10,11 @@ import {
   createFramer,
   decodePacket,
   encodePacket,
-  type DecodeOptions,
   type DecodeResult,
   type FramerOptions,
   type PacketType,
 } from '../../src/packet/index.js';
+import { table } from './table.js';
 
 const b = (...parts: (string | number[] | Buffer)[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
@@ -22,17 +22,6 @@ const ok = (packet: Buffer, rest: Buffer): DecodeResult => ['ok', packet, rest];
 const E = Buffer.alloc(0);
 const INVALID: DecodeResult = ['error', 'invalid'];
 const MAX_PS = 0xffff_ffff;
-
-type Row = readonly [data: Buffer, options: DecodeOptions, expected: DecodeResult];
-
-function table(type: PacketType, rows: readonly Row[]): void {
-  it.each(rows.map((row) => [row[0].toString('hex'), JSON.stringify(row[1]), ...row] as const))(
-    `${String(type)} <<%s>> %s`,
-    (_hex, _opts, data, options, expected) => {
-      expect(decodePacket(type, data, options)).toEqual(expected);
-    },
-  );
-}
 
 describe('decodePacket asn1 (checked against OTP 25)', () => {
   table('asn1', [
