@@ -7,8 +7,8 @@
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
 import { Pid, awaitPromise, badarg, self } from '@beamline/runtime';
 import { ListenSocket, acceptOn, closeListener, transferListener, type AcceptResult } from './listener.js';
-import { ipToString, parseOptions, type OptionInput, type SocketOptions } from './options.js';
-import { isPacketType, type IoData } from './packet/index.js';
+import { ipToString, parseOptions, type OptionInput } from './options.js';
+import type { IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
 import {
   TcpSocket,
@@ -25,12 +25,6 @@ import {
 export type Socket = TcpSocket | ListenSocket;
 export type Address = string | readonly number[];
 export type Timeout = number | 'infinity';
-
-/** The packet types the framing module has so far; the others are refused up front. */
-function checkPacket(fn: string, opts: SocketOptions): SocketOptions {
-  if (!isPacketType(opts.packet)) badarg(fn, `{packet, ${String(opts.packet)}} is not supported on sockets yet (the HTTP types work with decodePacket only)`);
-  return opts;
-}
 
 function timeoutMs(fn: string, timeout: Timeout | undefined): number {
   if (timeout === undefined || timeout === 'infinity') return Infinity;
@@ -74,7 +68,7 @@ export type ConnectResult = readonly ['ok', TcpSocket] | readonly ['error', stri
 export function connect(address: Address, port: number, options: OptionInput = [], timeout?: Timeout): Promise<ConnectResult> | ConnectResult {
   const host = hostOf('connect', address);
   checkPort('connect', port);
-  const opts = checkPacket('connect', parseOptions('connect', options));
+  const opts = parseOptions('connect', options);
   const ms = timeoutMs('connect', timeout);
   const owner = self();
   if (ms === 0) return ['error', 'timeout'];
@@ -113,7 +107,7 @@ export type ListenResult = readonly ['ok', ListenSocket] | readonly ['error', st
 /** `gen_tcp:listen/2`: the caller owns the listen socket. Errors: `eaddrinuse`, `eacces`, posix. */
 export function listen(port: number, options: OptionInput = []): Promise<ListenResult> | ListenResult {
   checkPort('listen', port);
-  const opts = checkPacket('listen', parseOptions('listen', options));
+  const opts = parseOptions('listen', options);
   const owner = self();
   const promise = new Promise<ListenResult>((resolve) => {
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });

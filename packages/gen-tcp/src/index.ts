@@ -5,11 +5,11 @@
 export { connect, listen, accept, send, recv, close, shutdown, controllingProcess } from './gen-tcp.js';
 export type { Address, Timeout, Socket, ConnectResult, ListenResult } from './gen-tcp.js';
 export { TcpSocket } from './socket.js';
-export type { Data, RecvResult, RecvError, SendResult, ShutdownHow } from './socket.js';
+export type { Data, Packet, RecvResult, RecvError, SendResult, ShutdownHow } from './socket.js';
 export type { SocketOptions, OptionInput, OptionList, OptionObject, Mode, ActiveMode, ActiveOption } from './options.js';
 export { port, sockname, peername, setopts, getopts, getstat, sockets, formatSockets, i, STATS } from './inet.js';
 export type { StatName, SocketRow } from './inet.js';
 export { ListenSocket } from './listener.js';
 export type { AcceptResult } from './listener.js';
 export { decodePacket, encodePacket, flattenIodata, isPacketType } from './packet/index.js';
-export type { PacketType, IoData, DecodeResult } from './packet/index.js';
+export type { PacketType, IoData, DecodeResult, HttpPacket, HttpUri, HttpMethod, HttpHeaderName, HttpString } from './packet/index.js';

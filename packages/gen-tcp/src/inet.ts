@@ -8,7 +8,6 @@ import { BeamlineError, badarg, send, type Pid } from '@beamline/runtime';
 import { ListenSocket } from './listener.js';
 import { applyOptionChanges, getoptsValue, parseOptions, type GetoptsEntry, type OptionInput } from './options.js';
 import { openSockets } from './stats.js';
-import { isPacketType, type PacketType } from './packet/index.js';
 import { TcpSocket, deliver } from './socket.js';
 
 export type IpAddress = readonly number[];
@@ -77,13 +76,10 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
   const before = s.opts;
   const applied = applyOptionChanges({ ...before, active: s.active }, changes);
   const after = applied.options;
-  if (after.packet !== before.packet && !isPacketType(after.packet)) {
-    badarg('setopts', `{packet, ${String(after.packet)}} is not supported on sockets yet (the HTTP types work with decodePacket only)`);
-  }
   s.opts = after;
   s.active = after.active;
   if (after.packet !== before.packet || after.packetSize !== before.packetSize || after.lineDelimiter !== before.lineDelimiter || after.buffer !== before.buffer) {
-    s.framer.configure({ type: after.packet as PacketType, packetSize: after.packetSize, lineDelimiter: after.lineDelimiter, bufferSize: after.buffer });
+    s.framer.configure({ type: after.packet, packetSize: after.packetSize, lineDelimiter: after.lineDelimiter, bufferSize: after.buffer });
   }
   if (after.nodelay !== before.nodelay) s.net.setNoDelay(after.nodelay);
   if (after.keepalive !== before.keepalive) s.net.setKeepAlive(after.keepalive);

@@ -24,13 +24,15 @@ import {
   type Pid,
 } from '@beamline/runtime';
 import { nextActive, type ActiveMode, type ActiveOption, type SocketOptions } from './options.js';
-import { createFramer, encodePacket, type Framer, type IoData, type PacketType } from './packet/index.js';
+import { createFramer, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
 import { countIn, countOut, newStats, openSockets, type Stats } from './stats.js';
 
 
 export type Data = Buffer | number[];
-export type RecvResult = readonly ['ok', Data] | readonly ['error', RecvError];
+/** What `recv` returns and `['tcp', s, data]` carries: bytes, or for the HTTP packet types a term (`['http', s, packet]`). */
+export type Packet = Data | HttpPacket;
+export type RecvResult = readonly ['ok', Packet] | readonly ['error', RecvError];
 export type RecvError = 'closed' | 'timeout' | 'einval' | 'ealready' | 'enotconn' | 'emsgsize' | 'econnreset' | string;
 export type SendResult = 'ok' | readonly ['error', 'closed' | 'enotconn' | 'emsgsize' | 'econnreset' | string];
 
@@ -84,7 +86,7 @@ export class TcpSocket {
     this.owner = owner;
     this.opts = opts;
     this.active = opts.active;
-    this.framer = createFramer(opts.packet as PacketType, {
+    this.framer = createFramer(opts.packet, {
       packetSize: opts.packetSize,
       lineDelimiter: opts.lineDelimiter,
       bufferSize: opts.buffer,
@@ -125,6 +127,26 @@ function payload(s: TcpSocket, packet: Buffer): Data {
   return s.opts.mode === 'binary' ? packet : [...packet];
 }
 
+/** The next complete packet for the user, framed (and for the HTTP types parsed), or `undefined`. */
+function nextPacket(s: TcpSocket): Packet | undefined {
+  const framer = s.framer;
+  if (!framer.isHttp) {
+    const packet = framer.next();
+    return packet === undefined ? undefined : payload(s, packet);
+  }
+  const before = framer.pending();
+  const packet = framer.nextHttp();
+  if (packet !== undefined) countIn(s.stats, before - framer.pending());
+  return packet;
+}
+
+/** What `recv(s, length)` can return now: `length` raw bytes, or with 0 the next packet. */
+function recvPacket(s: TcpSocket, length: number): Packet | undefined {
+  if (length === 0) return nextPacket(s);
+  const bytes = s.framer.take(length);
+  return bytes === undefined ? undefined : payload(s, bytes);
+}
+
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
   if (s.life.tag === 'closed') return;
   s.framer.push(chunk);
@@ -160,9 +182,9 @@ export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed') return;
   const framer = s.framer;
   while (isActive(s)) {
-    const packet = framer.next();
+    const packet = nextPacket(s);
     if (packet === undefined) break;
-    send(s.owner, ['tcp', s, payload(s, packet)]);
+    send(s.owner, [framer.isHttp ? 'http' : 'tcp', s, packet]);
     const a = s.active;
     if (a === 'once') s.active = false;
     else if (typeof a === 'number') {
@@ -172,8 +194,8 @@ export function deliver(s: TcpSocket): void {
   }
   if (s.pending !== null) {
     const r = s.pending;
-    const packet = r.length > 0 ? framer.take(r.length) : framer.next();
-    if (packet !== undefined) finishRecv(s, ['ok', payload(s, packet)]);
+    const packet = recvPacket(s, r.length);
+    if (packet !== undefined) finishRecv(s, ['ok', packet]);
   }
   if (framer.state.tag === 'failed') {
     failSocket(s, framer.state.reason);
@@ -274,7 +296,7 @@ export function sendOn(s: TcpSocket, data: IoData): SendResult {
     s.net.destroySoon(); // after the data queued before the shutdown and the FIN are out
     return ['error', 'closed'];
   }
-  const encoded = encodePacket(s.opts.packet as PacketType, data);
+  const encoded = encodePacket(s.opts.packet, data);
   if (encoded[0] === 'error') return encoded;
   const chunks = encoded[1];
   let bytes = 0;
@@ -300,8 +322,8 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
   if (length > 0 && s.opts.packet !== 0) return ['error', 'einval'];
   if (s.pending !== null) return ['error', 'ealready'];
   if (life.tag === 'halfOpen') return ['error', 'closed'];
-  const ready = length > 0 ? s.framer.take(length) : s.framer.next();
-  if (ready !== undefined) return ['ok', payload(s, ready)];
+  const ready = recvPacket(s, length);
+  if (ready !== undefined) return ['ok', ready];
   if (s.eof !== null) {
     const reason = s.eof;
     closeAfterReport(s, reason, false);

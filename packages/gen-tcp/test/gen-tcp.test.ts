@@ -285,12 +285,6 @@ describe('header packet types on a socket', () => {
       for (const x of [c, s, l]) gen_tcp.close(x);
     });
   });
-
-  it('the HTTP types are refused on sockets with a clear badarg', async () => {
-    await run(async () => {
-      expect(() => gen_tcp.listen(0, [['packet', 'http_bin']])).toThrow(/not supported on sockets yet/);
-    });
-  });
 });
 
 describe('listen socket ownership', () => {

@@ -35,31 +35,19 @@ const FAMILIES = {
   httph_bin: httphBin,
 } as const satisfies Record<string | number, PacketFamily>;
 
-/** A packet type: `raw` or `0`, `1`, `2`, `4`, `line`, `asn1`, `cdr`, `sunrm`, `fcgi`, `tpkt`. */
-export type PacketType = keyof typeof FAMILIES;
-
 /**
- * Types `decodePacket` knows but sockets do not yet: a socket in `http` mode
- * switches between start line and headers and delivers terms, not ported yet.
+ * A packet type: `raw` or `0`, `1`, `2`, `4`, `line`, `asn1`, `cdr`,
+ * `sunrm`, `fcgi`, `tpkt`, `http`, `http_bin`, `httph`, `httph_bin`.
  */
-const NOT_ON_SOCKETS = new Set<unknown>(['http', 'http_bin', 'httph', 'httph_bin']);
+export type PacketType = keyof typeof FAMILIES;
 
 const BY_TYPE = new Map<unknown, PacketFamily>(
   Object.entries(FAMILIES).map(([key, family]) => [/^\d+$/.test(key) ? Number(key) : key, family]),
 );
 
-/**
- * Whether `type` is a packet type a socket can use (`decodePacket` also
- * takes the HTTP types, which sockets do not support yet).
- */
+/** Whether `type` is a packet type (sockets and `decodePacket` take the same ones). */
 export function isPacketType(type: unknown): type is PacketType {
-  return BY_TYPE.has(type) && !NOT_ON_SOCKETS.has(type);
-}
-
-/** `familyOf` for a socket's framer: `badarg` for the types sockets do not support yet. */
-export function socketFamilyOf(type: unknown, fn: string): PacketFamily {
-  if (NOT_ON_SOCKETS.has(type)) badarg(fn, `packet type '${String(type)}' is not implemented yet on sockets`);
-  return familyOf(type, fn);
+  return BY_TYPE.has(type);
 }
 
 /** The family for `type`; `badarg` naming `fn` and the type otherwise. */

@@ -29,12 +29,21 @@
  *   the driver it does not cut a chunk to the buffer size (Node reads up to
  *   64 KiB at once, and raw boundaries mean nothing on a stream).
  * - a partial packet left at close is discarded (`pending()` says how big).
+ * - the HTTP types deliver terms (`nextHttp`), and the framer remembers
+ *   whether it reads a start line or headers, as the driver's `http_state`
+ *   does: a request or status line moves it to headers, `http_eoh` back to
+ *   a start line (pipelined requests), whatever the type says
+ *   (`http` vs `httph` only forces headers). Changing the type keeps that
+ *   state, as `inet:setopts` does in OTP 25: a server can read headers with
+ *   `http_bin`, a body with `raw`, then the next request with `http_bin`.
  */
 import { badarg } from '@beamline/runtime';
 import { ChunkQueue } from './chunk-queue.js';
 import { describe } from './describe.js';
 import { INVALID, MORE, newScanState, type PacketFamily, type ScanState } from './family.js';
-import { socketFamilyOf, type PacketType } from './families.js';
+import { familyOf, type PacketType } from './families.js';
+import { HTTP_MODES, httpHeaderFamily, type HttpLineMode } from './http-line.js';
+import { parseHttp, type HttpPacket } from './http.js';
 import { checkInteger, isPlainObject } from './options.js';
 import { raw } from './raw.js';
 
@@ -83,6 +92,12 @@ const CHANGE_KEYS = new Set([...OPTION_KEYS, 'type']);
 export class Framer {
   readonly #queue = new ChunkQueue();
   #family: PacketFamily;
+  /** The family `next` frames with: `#family`, or its header twin while reading HTTP headers. */
+  #framing: PacketFamily;
+  /** For the HTTP types: how lines parse; `undefined` for the byte types. */
+  #http: HttpLineMode | undefined;
+  /** OTP's `http_state`: reading header lines (true) or a start line. */
+  #inHeaders = false;
   #state: FramerState = FRAMING;
   /** What the family reads; `truncLen` follows `#window`. */
   readonly #limits = { packetSize: 0, truncLen: DEFAULT_BUFFER_SIZE, delimiter: 10 };
@@ -94,13 +109,19 @@ export class Framer {
   readonly #scan: ScanState = newScanState();
 
   constructor(type: PacketType, options: FramerOptions = {}) {
-    this.#family = socketFamilyOf(type, 'createFramer');
+    this.#family = this.#framing = familyOf(type, 'createFramer');
+    this.#http = HTTP_MODES.get(this.#family);
     this.#apply(options, OPTION_KEYS, 'createFramer');
   }
 
   /** `framing`, or `failed` with the reason once a header was invalid. */
   get state(): FramerState {
     return this.#state;
+  }
+
+  /** Whether the type is one of the HTTP types, whose packets come from `nextHttp`. */
+  get isHttp(): boolean {
+    return this.#http !== undefined;
   }
 
   /** Adds received bytes (not copied). Ignored once the framer has failed. */
@@ -122,7 +143,7 @@ export class Framer {
     for (;;) {
       const n = Math.min(queue.length, this.#window);
       this.#limits.truncLen = this.#window;
-      const total = this.#family.length(queue, n, this.#limits, this.#scan);
+      const total = this.#framing.length(queue, n, this.#limits, this.#scan);
       if (total === INVALID) return this.#fail();
       if (total === MORE) {
         if (n < this.#window) {
@@ -142,6 +163,28 @@ export class Framer {
       }
       return this.#cut(total);
     }
+  }
+
+  /**
+   * For the HTTP types, the next packet as its term (`http.ts`), or
+   * `undefined` as for `next`. A request or status line switches to
+   * header lines, `http_eoh` back to a start line; a malformed line is
+   * `['http_error', line]` and changes nothing. `badarg` for other types.
+   */
+  nextHttp(): HttpPacket | undefined {
+    const mode = this.#http;
+    if (mode === undefined) badarg('Framer.nextHttp', `the packet type is ${this.#family.name}, not an HTTP type`);
+    const line = this.next();
+    if (line === undefined) return undefined;
+    const packet = parseHttp(line, { header: mode.header || this.#inHeaders, bin: mode.bin });
+    if (packet === 'http_eoh') this.#setInHeaders(false);
+    else if (packet[0] === 'http_request' || packet[0] === 'http_response') this.#setInHeaders(true);
+    return packet;
+  }
+
+  #setInHeaders(inHeaders: boolean): void {
+    this.#inHeaders = inHeaders;
+    this.#framing = inHeaders ? httpHeaderFamily(this.#family) : this.#family;
   }
 
   /**
@@ -180,7 +223,7 @@ export class Framer {
       if (!keys.has(key)) badarg(fn, `unknown option ${describe(key)}`);
     }
     // Check everything before changing anything.
-    const family = options.type === undefined ? this.#family : socketFamilyOf(options.type, fn);
+    const family = options.type === undefined ? this.#family : familyOf(options.type, fn);
     const { packetSize, lineDelimiter, bufferSize } = options;
     const limits = this.#limits;
     const newPacketSize = packetSize === undefined ? limits.packetSize : checkInteger(packetSize, 0xffff_ffff, fn, 'packetSize');
@@ -188,6 +231,8 @@ export class Framer {
     const newBufferSize = bufferSize === undefined ? this.#bufferSize : checkInteger(bufferSize, 0x7fff_ffff, fn, 'bufferSize');
     if (newBufferSize === 0) badarg(fn, 'bufferSize must be at least 1, got 0');
     this.#family = family;
+    this.#http = HTTP_MODES.get(family);
+    this.#setInHeaders(this.#inHeaders);
     limits.packetSize = newPacketSize;
     limits.delimiter = newDelimiter;
     this.#bufferSize = newBufferSize;

@@ -17,8 +17,8 @@
  *   in for it here) limits a line: over it is invalid, and so is reaching it
  *   (`>=`, not `>`) without a `\n`. Lines are never cut.
  *
- * Sockets switch from start-line to header mode and back; that state
- * machine is not ported yet (the framer refuses these types).
+ * Sockets switch from start-line to header mode and back (`framer.ts`):
+ * in headers, `http`/`http_bin` frame as their header twins.
  */
 import type { ByteView } from './byte-view.js';
 import { INVALID, MORE, type Limits, type PacketFamily, type ScanState } from './family.js';
@@ -71,10 +71,23 @@ export const httph = httpFamily('httph', true);
 /** `httph_bin`: as `httph`, strings as binaries. */
 export const httphBin = httpFamily('httph_bin', true);
 
-/** How `decodePacket` parses a packet of each HTTP family. */
-export const HTTP_MODES: ReadonlyMap<PacketFamily, { readonly header: boolean; readonly bin: boolean }> = new Map([
+/** How a line of an HTTP family parses: as a header (`httph*`), and with Buffer strings (`*_bin`). */
+export interface HttpLineMode {
+  readonly header: boolean;
+  readonly bin: boolean;
+}
+
+/** How `decodePacket` and sockets parse a packet of each HTTP family. */
+export const HTTP_MODES: ReadonlyMap<PacketFamily, HttpLineMode> = new Map([
   [http, { header: false, bin: false }],
   [httpBin, { header: false, bin: true }],
   [httph, { header: true, bin: false }],
   [httphBin, { header: true, bin: true }],
 ]);
+
+/** The family that frames header lines for `family`: `httph` for `http`, `httph_bin` for `http_bin`, else itself. */
+export function httpHeaderFamily(family: PacketFamily): PacketFamily {
+  if (family === http) return httph;
+  if (family === httpBin) return httphBin;
+  return family;
+}

@@ -164,11 +164,96 @@ describe('the HTTP types', () => {
     expect(() => decodePacket('http', b('GET / HTTP/1.1\r\n'), [['line_delimiter', 10]])).toThrow(/only allowed with packet type line/);
   });
 
-  it('are not available on sockets yet', () => {
-    expect(isPacketType('http')).toBe(false);
-    expect(isPacketType('httph_bin')).toBe(false);
-    expect(() => createFramer('http')).toThrow(/packet type 'http' is not implemented yet on sockets/);
-    expect(() => createFramer('line').configure({ type: 'httph' })).toThrow(/not implemented yet on sockets/);
+  it('are packet types for sockets too', () => {
+    expect(isPacketType('http')).toBe(true);
+    expect(isPacketType('httph_bin')).toBe(true);
+    expect(() => createFramer('line').nextHttp()).toThrow(/packet type is line, not an HTTP type/);
+  });
+});
+
+/**
+ * The framer a socket uses: start line, then headers until `http_eoh`, then
+ * a start line again. Expected terms: OTP 25 sockets in `{packet, http}`
+ * mode fed the same bytes (gen_tcp:recv(S, 0) until closed).
+ */
+describe('Framer.nextHttp (a socket in http mode)', () => {
+  function frames(type: HttpType, stream: Buffer, cut = 0): unknown[] {
+    const framer = createFramer(type);
+    const out: unknown[] = [];
+    const pieces = cut === 0 ? [stream] : Array.from({ length: Math.ceil(stream.length / cut) }, (_, i) => stream.subarray(i * cut, (i + 1) * cut));
+    for (const piece of pieces) {
+      framer.push(piece);
+      for (let p = framer.nextHttp(); p !== undefined; p = framer.nextHttp()) out.push(p);
+    }
+    return out;
+  }
+
+  const pipelined = b('\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\n\r\n');
+  const pipelinedTerms = [
+    ['http_error', s('\r\n')],
+    ['http_request', 'GET', ['abs_path', s('/')], [1, 1]],
+    ['http_header', 14, 'Host', s('Host'), s('x')],
+    'http_eoh',
+    ['http_request', 'GET', ['abs_path', s('/b')], [1, 1]],
+    'http_eoh',
+  ];
+
+  it('reads pipelined requests, whole or cut into 1..7-byte pieces', () => {
+    for (const cut of [0, 1, 2, 3, 5, 7]) expect(frames('http', pipelined, cut)).toEqual(pipelinedTerms);
+  });
+
+  it('keeps going after malformed lines, in start-line and header state', () => {
+    expect(frames('http_bin', b('garbage\r\nGET / HTTP/1.1\r\nbad header\r\nX: y\r\n\r\n'))).toEqual([
+      ['http_error', b('garbage\r\n')],
+      ['http_request', 'GET', ['abs_path', b('/')], [1, 1]],
+      ['http_error', b('bad header\r\n')],
+      ['http_header', 0, b('X'), b('X'), b('y')],
+      'http_eoh',
+    ]);
+  });
+
+  it('reads a status line, then a body is just the next start line to http', () => {
+    expect(frames('http', b('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.0\r\n\r\n'))).toEqual([
+      ['http_response', [1, 1], 200, s('OK')],
+      ['http_header', 38, 'Content-Length', s('Content-Length'), s('3')],
+      'http_eoh',
+      ['http_request', s('abcGET'), ['abs_path', s('/')], [1, 0]],
+      'http_eoh',
+    ]);
+  });
+
+  it('joins a folded header line only in the header state', () => {
+    expect(frames('http', b('GET / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n'))).toEqual([
+      ['http_request', 'GET', ['abs_path', s('/')], [1, 1]],
+      ['http_header', 0, s('A'), s('A'), s('1\r\n folded')],
+      'http_eoh',
+    ]);
+  });
+
+  it('keeps the state across a change of type, as inet:setopts does', () => {
+    const framer = createFramer('http_bin');
+    framer.push(b('GET / HTTP/1.1\r\nX: y\r\nZ: w\r\n\r\nbodyGET / HTTP/1.1\r\n'));
+    expect(framer.nextHttp()).toEqual(['http_request', 'GET', ['abs_path', b('/')], [1, 1]]);
+    framer.configure({ type: 'raw' });
+    framer.configure({ type: 'http_bin' });
+    expect(framer.nextHttp()).toEqual(['http_header', 0, b('X'), b('X'), b('y')]);
+    framer.configure({ type: 'httph_bin' });
+    expect(framer.nextHttp()).toEqual(['http_header', 0, b('Z'), b('Z'), b('w')]);
+    expect(framer.nextHttp()).toEqual('http_eoh');
+    framer.configure({ type: 0 });
+    expect(framer.take(4)).toEqual(b('body'));
+    framer.configure({ type: 'http_bin' });
+    expect(framer.nextHttp()).toEqual(['http_request', 'GET', ['abs_path', b('/')], [1, 1]]);
+  });
+
+  it('httph reads header lines even after http_eoh (a line waits for the next byte)', () => {
+    const framer = createFramer('httph');
+    framer.push(b('A: b\r\n\r\nGET / HTTP/1.1\r\n'));
+    expect(framer.nextHttp()).toEqual(['http_header', 0, s('A'), s('A'), s('b')]);
+    expect(framer.nextHttp()).toEqual('http_eoh');
+    expect(framer.nextHttp()).toBeUndefined();
+    framer.push(b('\r\n'));
+    expect(framer.nextHttp()).toEqual(['http_error', s('GET / HTTP/1.1\r\n')]);
   });
 });
 
