@@ -7,7 +7,8 @@ export type { Address, Timeout, Socket, ConnectResult, ListenResult } from './ge
 export { TcpSocket } from './socket.js';
 export type { Data, Packet, RecvResult, RecvError, SendResult, ShutdownHow } from './socket.js';
 export type { SocketOptions, OptionInput, OptionList, OptionObject, Mode, ActiveMode, ActiveOption } from './options.js';
-export { port, sockname, peername, setopts, getopts, getstat, sockets, formatSockets, i, STATS } from './inet.js';
+export { port, sockname, peername, setopts, getopts, getstat, monitor, cancelMonitor, sockets, formatSockets, i, STATS } from './inet.js';
+export type { SocketDownMessage } from './monitors.js';
 export type { StatName, SocketRow } from './inet.js';
 export { ListenSocket } from './listener.js';
 export type { AcceptResult } from './listener.js';

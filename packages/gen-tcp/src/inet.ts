@@ -1,18 +1,19 @@
 /**
  * The `inet` helpers gen_tcp programs use: `port`, `sockname`, `peername`,
- * `setopts`, `getopts`, `getstat`, and an `inet:i()`-style listing
- * (`sockets`, `i`).
+ * `setopts`, `getopts`, `getstat`, socket monitors (`monitor`,
+ * `cancelMonitor`), and an `inet:i()`-style listing (`sockets`, `i`).
  */
 import type { AddressInfo } from 'node:net';
-import { BeamlineError, badarg, send, type Pid } from '@beamline/runtime';
+import { BeamlineError, Ref, badarg, self, send, type Pid } from '@beamline/runtime';
 import { ListenSocket } from './listener.js';
 import { applyOptionChanges, getoptsValue, parseOptions, type GetoptsEntry, type OptionInput } from './options.js';
+import { addMonitor, cancelMonitor as cancelSocketMonitor, deadMonitor } from './monitors.js';
 import { openSockets } from './stats.js';
-import { TcpSocket, deliver } from './socket.js';
+import { TcpSocket, connected, isActive, optionsChanged, portAlive } from './socket.js';
 
 export type IpAddress = readonly number[];
 export type SockAddr = readonly [IpAddress, number];
-type AddrResult = readonly ['ok', SockAddr] | readonly ['error', 'einval' | 'enotconn'];
+type AddrResult = readonly ['ok', SockAddr] | readonly ['error', 'einval' | 'enotconn' | 'ebadf'];
 
 /** '127.0.0.1' → [127, 0, 0, 1]; IPv6 text → 8 words. */
 export function parseIp(text: string): IpAddress {
@@ -26,8 +27,9 @@ export function parseIp(text: string): IpAddress {
   return text.split('.').map(Number);
 }
 
+/** The socket's port lives: open, or (a TcpSocket) with its connection closed but not `close`d yet. */
 function isOpen(s: TcpSocket | ListenSocket): boolean {
-  return s instanceof ListenSocket ? !s.closed : s.life.tag !== 'closed';
+  return s instanceof ListenSocket ? !s.closed : portAlive(s);
 }
 
 function check(fn: string, s: unknown): TcpSocket | ListenSocket {
@@ -35,27 +37,29 @@ function check(fn: string, s: unknown): TcpSocket | ListenSocket {
   return s;
 }
 
-/** `inet:sockname/1`. `einval` once closed. */
+/** `inet:sockname/1`. `einval` once closed; `ebadf` on a closed connection not `close`d yet (OTP 25). */
 export function sockname(socket: TcpSocket | ListenSocket): AddrResult {
   const s = check('sockname', socket);
   if (!isOpen(s)) return ['error', 'einval'];
+  if (s instanceof TcpSocket && !connected(s)) return ['error', 'ebadf'];
   const a = (s instanceof ListenSocket ? s.server.address() : s.net.address()) as AddressInfo | null;
   if (a === null || typeof a !== 'object' || a.address === undefined) return ['error', 'einval'];
   return ['ok', [parseIp(a.address), a.port]];
 }
 
-/** `inet:peername/1`. `enotconn` for a listen socket, `einval` once closed. */
+/** `inet:peername/1`. `enotconn` for a listen socket or a closed connection, `einval` once closed. */
 export function peername(socket: TcpSocket | ListenSocket): AddrResult {
   const s = check('peername', socket);
   if (s instanceof ListenSocket) return s.closed ? ['error', 'einval'] : ['error', 'enotconn'];
+  if (isOpen(s) && !connected(s)) return ['error', 'enotconn'];
   if (!isOpen(s) || s.net.remoteAddress === undefined || s.net.remotePort === undefined) return ['error', 'einval'];
   return ['ok', [parseIp(s.net.remoteAddress), s.net.remotePort]];
 }
 
-/** `inet:port/1`: the local port. */
-export function port(socket: TcpSocket | ListenSocket): readonly ['ok', number] | readonly ['error', 'einval'] {
+/** `inet:port/1`: the local port. Errors as `sockname`. */
+export function port(socket: TcpSocket | ListenSocket): readonly ['ok', number] | readonly ['error', 'einval' | 'ebadf'] {
   const r = sockname(socket);
-  return r[0] === 'ok' ? ['ok', r[1][1]] : ['error', 'einval'];
+  return r[0] === 'ok' ? ['ok', r[1][1]] : ['error', r[1] === 'ebadf' ? 'ebadf' : 'einval'];
 }
 
 /**
@@ -74,6 +78,7 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
     return applied.result === 'ok' ? 'ok' : ['error', 'einval'];
   }
   const before = s.opts;
+  const wasActive = isActive(s);
   const applied = applyOptionChanges({ ...before, active: s.active }, changes);
   const after = applied.options;
   s.opts = after;
@@ -84,7 +89,7 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
   if (after.nodelay !== before.nodelay) s.net.setNoDelay(after.nodelay);
   if (after.keepalive !== before.keepalive) s.net.setKeepAlive(after.keepalive);
   for (let i = 0; i < applied.passiveMessages; i++) send(s.owner, ['tcp_passive', s]);
-  deliver(s);
+  optionsChanged(s, wasActive);
   return applied.result === 'ok' ? 'ok' : ['error', 'einval'];
 }
 
@@ -166,6 +171,33 @@ export function getstat(
   if (!isOpen(s)) return ['error', 'einval'];
   if (!stats.every((name) => (STATS as readonly unknown[]).includes(name))) return ['error', 'einval'];
   return ['ok', stats.map((name) => [name, statValue(s, name)])];
+}
+
+/**
+ * `inet:monitor/1`: the calling process gets
+ * `['DOWN', ref, 'port', socket, info]` once, when the socket's port goes:
+ * `info` is `normal` after `close` (or the end of an active socket with
+ * `exit_on_close`), the owner's exit reason when the owner exits (`killed`
+ * for a kill), or the error that ended it (`econnreset`, `emsgsize`). A
+ * socket whose connection closed but that was not `close`d yet still lives.
+ * On a socket already gone the DOWN comes at once with `noproc`. Several
+ * monitors of one socket each fire. Inside a process only; `badarg` if
+ * `socket` is not a socket.
+ */
+export function monitor(socket: TcpSocket | ListenSocket): Ref {
+  const s = check('monitor', socket);
+  const watcher = self();
+  return isOpen(s) ? addMonitor(s, watcher) : deadMonitor(s, watcher);
+}
+
+/**
+ * `inet:cancel_monitor/1`: turns off a monitor the calling process set with
+ * `monitor`: `true` if it was active (no DOWN will come), `false` if it had
+ * fired already or is not the caller's. `badarg` if `ref` is not a reference.
+ */
+export function cancelMonitor(ref: Ref): boolean {
+  if (!(ref instanceof Ref)) badarg('cancelMonitor', `not a reference: ${String(ref)}`);
+  return cancelSocketMonitor(ref, self());
 }
 
 /** One row of `sockets()`, the columns of OTP's `inet:i()`. */

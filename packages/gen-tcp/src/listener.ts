@@ -8,6 +8,7 @@ import type { Server, Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
 import { awaitPromise, isProcessAlive, onExit, self, type Pid } from '@beamline/runtime';
 import { inheritedOnAccept, type SocketOptions } from './options.js';
+import { portDown } from './monitors.js';
 import { openSockets } from './stats.js';
 import { TcpSocket } from './socket.js';
 
@@ -42,7 +43,7 @@ export class ListenSocket {
     this.owner = owner;
     this.opts = opts;
     openSockets.add(this);
-    this.unhookOwner = onExit(owner, () => closeListener(this));
+    this.unhookOwner = onExit(owner, (reason) => closeListener(this, reason));
     server.on('connection', (conn: NetSocket) => serverOnConnection(this, conn));
   }
 
@@ -121,8 +122,12 @@ export function acceptOn(l: ListenSocket, timeout: number): AcceptResult | Promi
 
 const noop = (): void => {};
 
-/** Closes the listen socket: every pending accept gets `closed`, every queued client sees the close. */
-export function closeListener(l: ListenSocket): 'ok' {
+/**
+ * Closes the listen socket: every pending accept gets `closed`, every queued
+ * client sees the close, monitors get DOWN with `reason` (`normal` for
+ * `close`, the owner's exit reason when the owner exits).
+ */
+export function closeListener(l: ListenSocket, reason: unknown = 'normal'): 'ok' {
   if (l.closed) return 'ok';
   l.closed = true;
   openSockets.delete(l);
@@ -134,6 +139,7 @@ export function closeListener(l: ListenSocket): 'ok' {
     acceptor.resolve(['error', 'closed']);
   }
   for (const conn of l.backlog.splice(0)) conn.destroy();
+  portDown(l, reason);
   return 'ok';
 }
 
@@ -148,6 +154,6 @@ export function transferListener(l: ListenSocket, to: Pid): 'ok' | readonly ['er
   if (!isProcessAlive(to)) return ['error', 'badarg'];
   l.unhookOwner();
   l.owner = to;
-  l.unhookOwner = onExit(to, () => closeListener(l));
+  l.unhookOwner = onExit(to, (reason) => closeListener(l, reason));
   return 'ok';
 }

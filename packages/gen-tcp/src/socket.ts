@@ -11,6 +11,13 @@
  * Ownership: the owner's exit closes the socket (`onExit`, like a port linked
  * to its owner); `controllingProcess` moves the owner and the socket's queued
  * messages.
+ *
+ * Ends and errors follow OTP 25's inet_drv, checked with erl case by case:
+ * Node's events (`socketOnEnd`, `socketOnError`) only record what the OS
+ * socket knows; the driver's reactions are `recvClosed` (a read finds the
+ * end: `tcp_recv_closed`), `recvError` (`tcp_recv_error`) and `sendError`
+ * (`tcp_send_or_shutdown_error`), and the `Delayed` flags decide what the
+ * next `send` and `recv` on a closed connection say.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
@@ -23,10 +30,12 @@ import {
   takeMessages,
   type Pid,
 } from '@beamline/runtime';
-import { nextActive, type ActiveMode, type ActiveOption, type SocketOptions } from './options.js';
+import type { ActiveMode, SocketOptions } from './options.js';
 import { createFramer, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
-import { countIn, countOut, newStats, openSockets, type Stats } from './stats.js';
+import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
+import { countIn, newStats, openSockets, type Stats } from './stats.js';
+import { portDown } from './monitors.js';
 
 
 export type Data = Buffer | number[];
@@ -34,23 +43,41 @@ export type Data = Buffer | number[];
 export type Packet = Data | HttpPacket;
 export type RecvResult = readonly ['ok', Packet] | readonly ['error', RecvError];
 export type RecvError = 'closed' | 'timeout' | 'einval' | 'ealready' | 'enotconn' | 'emsgsize' | 'econnreset' | string;
-export type SendResult = 'ok' | readonly ['error', 'closed' | 'enotconn' | 'emsgsize' | 'econnreset' | string];
+export type { SendResult } from './send-queue.js';
 
 /**
- * Where the socket stands.
- * - `open`: reading and writing.
- * - `halfOpen`: the peer sent FIN and `exit_on_close` is false: writes still
- *   work; `announced` says whether `tcp_closed` was sent (OTP sends it once,
- *   also when a socket that learnt of the FIN through `recv` turns active).
- * - `closed`: gone; `reported` says whether a `recv` or a message already told
- *   the user; `later` is what `recv` says after that: `enotconn` when the
- *   close was reported to a passive `recv` with `exit_on_close` true (OTP's
- *   port lives on, its socket closed), `closed` otherwise (port gone).
+ * Where the socket stands, as inet_drv sees it.
+ * - `open`: connected, reading and writing.
+ * - `halfOpen`: connected with its read side closed: `exit_on_close` false
+ *   and the end of the stream was told (the peer's FIN or reset, or our
+ *   `shutdown(s, read)`). Writes go on; every later read finds the end again.
+ * - `closed`: the connection is closed but the port lives (a passive socket
+ *   told of the end with `exit_on_close` true, a failed send, an invalid
+ *   packet): `send` and `recv` answer from `delayed`, else `enotconn`; `close`
+ *   or the owner's exit ends the port.
+ * - `gone`: the port is gone (`close`, the owner's exit, or an active socket
+ *   with `exit_on_close` told of the end): every call says `closed`.
  */
-type Life =
-  | { tag: 'open' }
-  | { tag: 'halfOpen'; announced: boolean }
-  | { tag: 'closed'; reason: 'closed' | 'econnreset' | 'emsgsize' | string; reported: boolean; later: 'closed' | 'enotconn' };
+type Life = { tag: 'open' } | { tag: 'halfOpen' } | { tag: 'closed' } | { tag: 'gone' };
+
+/**
+ * What the next call on a closed connection says instead of `enotconn`
+ * (inet_drv's TCP_ADDF_DELAYED_CLOSE_RECV, _SEND and _ECONNRESET): set when
+ * a read finds the end (`send`) or a passive send fails (`recv`), so that
+ * code may ignore a send error and see it in its next recv.
+ */
+interface Delayed {
+  recv: boolean;
+  send: boolean;
+  econnreset: boolean;
+}
+
+/**
+ * The end of the stream that Node reported and the driver has not read yet
+ * (inet_drv reads only in an active mode or for a waiting `recv`): the peer's
+ * FIN, its reset, or another read error (a posix reason).
+ */
+type End = 'fin' | 'rst' | string;
 
 interface PendingRecv {
   readonly length: number;
@@ -72,12 +99,22 @@ export class TcpSocket {
   active: ActiveMode;
   /** @internal */ readonly framer: Framer;
   /** @internal */ life: Life = { tag: 'open' };
-  /** @internal the peer's FIN or reset, seen but not yet told in passive mode */
-  eof: 'closed' | 'econnreset' | null = null;
+  /** @internal the end of the stream Node reported, not yet read by the driver */
+  eof: End | null = null;
+  /** @internal the OS socket was reset (Node said ECONNRESET or EPIPE): a write fails */
+  osReset = false;
+  /** @internal `shutdown(s, read)`: `draining` while the data already queued is read, then `done` */
+  readShut: 'no' | 'draining' | 'done' = 'no';
+  /** @internal what `send`/`recv` say on the closed connection (see `Delayed`) */
+  readonly delayed: Delayed = { recv: false, send: false, econnreset: false };
+  /** @internal `tcp_closed` went out (OTP sends it once) */
+  closeSent = false;
   /** @internal */ pending: PendingRecv | null = null;
   /** @internal */ unhookOwner: () => void;
   /** @internal `inet:getstat` counters (registry.ts#countIn/countOut) */
   readonly stats: Stats = newStats();
+  /** @internal the send side: busy state, waiting senders, send_timeout, delay_send (send-queue.ts) */
+  readonly sendq: SendQueue<TcpSocket> = new SendQueue<TcpSocket>(this, SEND_HOOKS);
 
   /** @internal */
   constructor(net: NetSocket, owner: Pid, opts: SocketOptions) {
@@ -91,7 +128,7 @@ export class TcpSocket {
       lineDelimiter: opts.lineDelimiter,
       bufferSize: opts.buffer,
     });
-    this.unhookOwner = onExit(owner, () => ownerDied(this));
+    this.unhookOwner = onExit(owner, (reason) => ownerDied(this, reason));
     net.on('data', (chunk: Buffer) => socketOnData(this, chunk));
     net.on('end', () => socketOnEnd(this));
     net.on('error', (error: Error) => socketOnError(this, error));
@@ -99,8 +136,14 @@ export class TcpSocket {
     if (opts.nodelay) net.setNoDelay(true);
     if (opts.keepalive) net.setKeepAlive(true);
     // Accepted connections arrive paused; an active socket reads from the start.
-    if (opts.active === false) net.pause();
-    else net.resume();
+    // A passive one reads ahead as far as Node's buffer (as a connected one
+    // does), so that a reset is known before the next send, as the OS knows it.
+    if (opts.active === false) {
+      net.pause();
+      net.read(0);
+    } else {
+      net.resume();
+    }
     // {active, N} with N <= 0 at creation: passive at once, announced with tcp_passive.
     if (opts.passiveOnOpen) send(owner, ['tcp_passive', this]);
   }
@@ -148,38 +191,43 @@ function recvPacket(s: TcpSocket, length: number): Packet | undefined {
 }
 
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
-  if (s.life.tag === 'closed') return;
+  // A closed read side (halfOpen, or shutdown(read) done) drops what still comes.
+  if (s.life.tag !== 'open' || s.readShut === 'done') return;
   s.framer.push(chunk);
   deliver(s);
 }
 
 function socketOnEnd(s: TcpSocket): void {
-  if (s.eof === null) s.eof = 'closed';
+  if (s.eof === null) s.eof = 'fin';
   deliver(s);
 }
 
 function socketOnError(s: TcpSocket, error: Error): void {
   const reason = posixReason(error);
   if (reason === 'econnreset' || reason === 'epipe') {
-    s.eof = s.opts.showEconnreset ? 'econnreset' : 'closed';
+    // The OS socket was reset: the next read says so (before a FIN not read yet), every write fails.
+    s.osReset = true;
+    if (s.eof === null || s.eof === 'fin') s.eof = 'rst';
   } else if (s.eof === null) {
-    s.eof = reason as 'closed';
+    s.eof = reason;
   }
   deliver(s);
 }
 
 function socketOnClose(s: TcpSocket): void {
-  if (s.eof === null && s.life.tag !== 'closed') s.eof = 'closed';
+  if (s.eof === null && s.life.tag === 'open') s.eof = 'fin';
   deliver(s);
 }
 
 /**
  * Moves what the framer has to whoever waits for it: the owner's mailbox in
- * active mode, or the pending `recv`. Then reports the peer's close if all
- * complete packets are out. Pauses the Node socket whenever nobody wants data.
+ * active mode, or the pending `recv`. Then, if the driver is reading (active,
+ * or a `recv` waits) and nothing complete is left, tells the end of the
+ * stream or an invalid packet. Pauses the Node socket whenever nobody wants
+ * data.
  */
 export function deliver(s: TcpSocket): void {
-  if (s.life.tag === 'closed') return;
+  if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
   const framer = s.framer;
   while (isActive(s)) {
     const packet = nextPacket(s);
@@ -197,77 +245,153 @@ export function deliver(s: TcpSocket): void {
     const packet = recvPacket(s, r.length);
     if (packet !== undefined) finishRecv(s, ['ok', packet]);
   }
-  if (framer.state.tag === 'failed') {
-    failSocket(s, framer.state.reason);
-    return;
-  }
-  if (s.life.tag === 'halfOpen') {
-    // exit_on_close false, FIN already seen: tcp_closed once when (or if) the socket turns active.
-    if (isActive(s) && !s.life.announced) {
-      s.life.announced = true;
-      send(s.owner, ['tcp_closed', s]);
+  // A closed read side is read again only by a recv or a turn to active (optionsChanged).
+  if (s.life.tag !== 'open') return;
+  const reading = isActive(s) || s.pending !== null;
+  if (reading) {
+    const end = endToRead(s);
+    if (end !== null) {
+      tellEnd(s, end);
+      return;
     }
-    return;
   }
-  if (s.eof !== null) {
-    if (isActive(s)) {
-      reportClose(s, s.eof);
-    } else if (s.pending !== null) {
-      const reason = s.eof;
-      finishRecv(s, ['error', reason]);
-      closeAfterReport(s, reason, false);
-    }
-    return;
-  }
-  if (isActive(s) || s.pending !== null) s.net.resume();
+  if (reading || s.readShut === 'draining') s.net.resume();
   else s.net.pause();
 }
 
-/** The peer closed (or reset): tell the owner once, then close or half-close. */
-function reportClose(s: TcpSocket, reason: 'closed' | 'econnreset' | string): void {
-  if (reason !== 'closed') send(s.owner, ['tcp_error', s, reason]);
-  send(s.owner, ['tcp_closed', s]);
-  closeAfterReport(s, reason, true);
+/** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
+function endToRead(s: TcpSocket): End | null {
+  if (s.life.tag === 'halfOpen') return s.eof ?? 'fin';
+  if (s.framer.state.tag === 'failed') return s.framer.state.reason;
+  return s.eof;
 }
 
-/** After the peer's FIN or reset was told, by a message (`active`) or to a `recv`. */
-function closeAfterReport(s: TcpSocket, reason: string, active: boolean): void {
+/**
+ * The driver read `end`: the peer's FIN (or a reset without
+ * `show_econnreset`) is a close, anything else an error. Returns what a
+ * passive `recv` is answered.
+ */
+function tellEnd(s: TcpSocket, end: End): RecvError {
+  s.eof = null;
+  if (end === 'fin' || (end === 'rst' && !s.opts.showEconnreset)) {
+    recvClosed(s);
+    return 'closed';
+  }
+  const reason = end === 'rst' ? 'econnreset' : end;
+  recvError(s, reason);
+  return reason;
+}
+
+/**
+ * inet_drv `tcp_recv_closed`: the stream ended. Partial data is dropped;
+ * a waiting recv gets `closed`, an active owner `tcp_closed` (once). With
+ * `exit_on_close` the connection closes (passive: the port lives on; active:
+ * the port goes), without it only the read side. The next send on the
+ * closed connection says `closed`.
+ */
+function recvClosed(s: TcpSocket): void {
+  s.delayed.send = true;
   s.framer.discard();
-  if (s.opts.exitOnClose || reason !== 'closed') {
-    // OTP: an active socket's port goes away (later recv: closed); a passive
-    // one stays with its socket closed (later recv: enotconn, or closed with
-    // exit_on_close false).
-    teardown(s, reason, true, active || !s.opts.exitOnClose ? 'closed' : 'enotconn');
-    // Sockets are half-open in Node (gen-tcp.ts): close our side too.
-    if (!s.net.destroyed) s.net.end();
+  if (!isActive(s)) {
+    if (s.pending !== null) finishRecv(s, ['error', 'closed']);
+    if (s.opts.exitOnClose) closeConnection(s);
+    else closeRead(s);
   } else {
-    // exit_on_close false: the peer's FIN leaves the socket open for writing.
-    s.life = { tag: 'halfOpen', announced: active };
-    s.eof = null;
-    s.net.pause();
+    tellClosed(s);
+    if (s.opts.exitOnClose) portExit(s, 'normal');
+    else closeRead(s);
   }
 }
 
-/** An invalid or oversize packet header: `emsgsize`, and the socket closes. */
-function failSocket(s: TcpSocket, reason: string): void {
-  if (s.pending !== null) {
-    finishRecv(s, ['error', reason]);
-  } else if (isActive(s)) {
+/** inet_drv `tcp_recv_error`: as `recvClosed`, with the reason told (`tcp_error` first when active). */
+function recvError(s: TcpSocket, reason: string): void {
+  s.framer.discard();
+  if (!isActive(s)) {
+    if (s.pending !== null) finishRecv(s, ['error', reason]);
+    if (s.opts.exitOnClose) closeConnection(s);
+    else closeRead(s);
+  } else {
     send(s.owner, ['tcp_error', s, reason]);
-    send(s.owner, ['tcp_closed', s]);
+    tellClosed(s);
+    if (s.opts.exitOnClose) portExit(s, reason);
+    else closeRead(s);
   }
-  teardown(s, reason, true);
-  s.net.destroy();
 }
 
-/** Marks the socket closed and releases what it holds. */
-function teardown(s: TcpSocket, reason: string, reported: boolean, later: 'closed' | 'enotconn' = 'closed'): void {
-  if (s.life.tag === 'closed') return;
-  s.life = { tag: 'closed', reason, reported, later };
+/**
+ * inet_drv `tcp_send_or_shutdown_error`: a write failed, on a reset
+ * connection (`econnreset`) or after our own `shutdown(s, write)` (`epipe`).
+ * Active: `tcp_error` (reset with `show_econnreset`), `tcp_closed` once, and
+ * the port goes (`exit_on_close`) or the connection closes. Passive: the
+ * connection closes and the next recv says what happened. Returns the send's
+ * result: `econnreset` when shown, else `closed`.
+ */
+function sendError(s: TcpSocket, reason: 'econnreset' | 'epipe'): SendResult {
+  const shown = reason === 'econnreset' && s.opts.showEconnreset;
+  if (isActive(s)) {
+    if (shown) send(s.owner, ['tcp_error', s, reason]);
+    tellClosed(s);
+    if (s.opts.exitOnClose) portExit(s, 'normal');
+    else closeConnection(s);
+  } else {
+    closeConnection(s);
+    s.delayed.recv = true;
+    if (shown) s.delayed.econnreset = true;
+  }
+  return ['error', shown ? 'econnreset' : 'closed'];
+}
+
+function tellClosed(s: TcpSocket): void {
+  if (s.closeSent) return;
+  s.closeSent = true;
+  send(s.owner, ['tcp_closed', s]);
+}
+
+/** Closes the read side only (inet_drv `desc_close_read`); writes go on. */
+function closeRead(s: TcpSocket): void {
+  s.life = { tag: 'halfOpen' };
+  s.eof = null;
+  s.net.pause();
+}
+
+/** Closes the connection, the port living on (inet_drv `tcp_desc_close`): sends our FIN after what is queued. */
+function closeConnection(s: TcpSocket): void {
+  if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
+  s.life = { tag: 'closed' };
+  openSockets.delete(s);
+  s.framer.discard();
+  if (s.pending !== null) finishRecv(s, ['error', 'closed']);
+  if (!s.net.destroyed) {
+    s.net.end();
+    s.net.destroySoon();
+  }
+  s.sendq.closed();
+}
+
+/**
+ * The port goes, with `reason` for its monitors (`normal`, the error, or the
+ * owner's exit reason): a waiting recv gets `closed`, the Node socket closes
+ * gracefully, with a reset, or at once.
+ */
+function portExit(s: TcpSocket, reason: unknown, how: 'end' | 'reset' | 'destroy' = 'end'): void {
+  if (s.life.tag === 'gone') return;
+  s.life = { tag: 'gone' };
   openSockets.delete(s);
   s.unhookOwner();
   s.framer.discard();
   if (s.pending !== null) finishRecv(s, ['error', 'closed']);
+  if (!s.net.destroyed) {
+    if (how === 'reset') {
+      s.net.resetAndDestroy();
+    } else if (how === 'destroy') {
+      s.net.destroy();
+    } else {
+      s.net.end();
+      s.net.destroySoon();
+    }
+  }
+  s.sendq.closed();
+  portDown(s, reason);
 }
 
 function finishRecv(s: TcpSocket, result: RecvResult): void {
@@ -278,57 +402,73 @@ function finishRecv(s: TcpSocket, result: RecvResult): void {
   r.resolve(result);
 }
 
-function ownerDied(s: TcpSocket): void {
-  teardown(s, 'closed', true);
-  s.net.destroy();
+function ownerDied(s: TcpSocket, reason: unknown): void {
+  portExit(s, reason, 'destroy');
 }
 
 // ---- operations (called from the gen-tcp façade) ----
 
-/** `gen_tcp:send/2`. */
-export function sendOn(s: TcpSocket, data: IoData): SendResult {
-  if (s.life.tag === 'closed') return ['error', 'closed'];
-  if (s.net.destroyed) return ['error', 'closed'];
-  if (s.net.writableEnded) {
-    // OTP 25: a send after our own shutdown(write) fails with closed and
-    // closes the socket; the next recv says closed, then enotconn.
-    teardown(s, 'closed', false, s.opts.exitOnClose ? 'enotconn' : 'closed');
-    s.net.destroySoon(); // after the data queued before the shutdown and the FIN are out
-    return ['error', 'closed'];
-  }
+/**
+ * `gen_tcp:send/2`: a promise when the sender waits on a busy socket
+ * (send-queue.ts). `caller` is set when a waiting sender's turn comes.
+ */
+export function sendOn(s: TcpSocket, data: IoData, caller?: Pid | null): SendResult | Promise<SendResult> {
+  const refused = sendRefused(s);
+  if (refused !== null) return refused;
   const encoded = encodePacket(s.opts.packet, data);
   if (encoded[0] === 'error') return encoded;
-  const chunks = encoded[1];
-  let bytes = 0;
-  for (const chunk of chunks) {
-    bytes += chunk.length;
-    s.net.write(chunk);
+  return s.sendq.send(encoded[1], data, caller);
+}
+
+/** What the send queue asks of the socket. */
+const SEND_HOOKS: SendHooks<TcpSocket> = {
+  resend: (s, data, caller) => sendOn(s, data, caller),
+  failed: (s) => sendRefused(s) ?? ['error', 'closed'],
+  // OTP closes the connection (the port lives: later calls say enotconn) and drops the queued output.
+  closeOnTimeout: (s) => {
+    s.net.destroy();
+    closeConnection(s);
+  },
+};
+
+/**
+ * What a send says when it cannot write (inet_drv `tcp_inet_commandv` and
+ * `tcp_send_error`), or null when it can: `closed` once the port is gone;
+ * on a closed connection the delayed answer once, then `enotconn`; a write
+ * after our own `shutdown(s, write)` or on a reset connection fails.
+ */
+function sendRefused(s: TcpSocket): SendResult | null {
+  const tag = s.life.tag;
+  if (tag === 'gone') return ['error', 'closed'];
+  if (tag === 'closed') {
+    if (!s.delayed.send) return ['error', 'enotconn'];
+    s.delayed.send = false;
+    return ['error', s.delayed.econnreset ? 'econnreset' : 'closed'];
   }
-  countOut(s.stats, bytes);
-  return 'ok';
+  if (s.net.writableEnded) return sendError(s, 'epipe');
+  if (s.osReset || s.net.destroyed) return sendError(s, 'econnreset');
+  return null;
 }
 
 /** `gen_tcp:recv/3`. */
 export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<RecvResult> | RecvResult {
-  const life = s.life;
-  if (life.tag === 'closed') {
-    if (!life.reported) {
-      life.reported = true;
-      return ['error', life.reason];
-    }
-    return ['error', life.later];
+  const tag = s.life.tag;
+  if (tag === 'gone') return ['error', 'closed'];
+  if (tag === 'closed') {
+    if (!s.delayed.recv) return ['error', 'enotconn'];
+    s.delayed.recv = false;
+    s.delayed.send = false;
+    const reason = s.delayed.econnreset ? 'econnreset' : 'closed';
+    s.delayed.econnreset = false;
+    return ['error', reason];
   }
   if (isActive(s)) return ['error', 'einval'];
   if (length > 0 && s.opts.packet !== 0) return ['error', 'einval'];
   if (s.pending !== null) return ['error', 'ealready'];
-  if (life.tag === 'halfOpen') return ['error', 'closed'];
   const ready = recvPacket(s, length);
   if (ready !== undefined) return ['ok', ready];
-  if (s.eof !== null) {
-    const reason = s.eof;
-    closeAfterReport(s, reason, false);
-    return ['error', reason];
-  }
+  const end = endToRead(s);
+  if (end !== null) return ['error', tellEnd(s, end)];
   const caller = self();
   const promise = new Promise<RecvResult>((resolve) => {
     const cancelTimer = armRecvTimer(timeout, () => recvTimedOut(s, resolve));
@@ -372,17 +512,9 @@ function recvTimedOut(s: TcpSocket, resolve: (r: RecvResult) => void): void {
 
 /** `gen_tcp:close/1`: always `ok`. */
 export function closeSocket(s: TcpSocket): 'ok' {
-  if (s.life.tag !== 'closed') {
-    teardown(s, 'closed', true);
-    const [lingerOn, lingerSeconds] = s.opts.linger;
-    if (lingerOn && lingerSeconds === 0) {
-      // {linger, {true, 0}}: close at once with a reset, queued data discarded (OTP's prim_inet:close).
-      s.net.resetAndDestroy();
-    } else {
-      s.net.end();
-      s.net.destroySoon();
-    }
-  }
+  const [lingerOn, lingerSeconds] = s.opts.linger;
+  // {linger, {true, 0}}: close at once with a reset, queued data discarded (OTP's prim_inet:close).
+  portExit(s, 'normal', lingerOn && lingerSeconds === 0 ? 'reset' : 'end');
   // OTP's inet:tcp_close/1 removes one tcp_closed of this socket from the caller's mailbox.
   takeOneClosed(s);
   return 'ok';
@@ -403,21 +535,38 @@ function takeOneClosed(s: TcpSocket): void {
 
 export type ShutdownHow = 'read' | 'write' | 'read_write';
 
-/** `gen_tcp:shutdown/2`. */
-export function shutdownSocket(s: TcpSocket, how: ShutdownHow): 'ok' | readonly ['error', 'closed'] {
-  if (s.life.tag === 'closed') return ['error', 'closed'];
+/**
+ * `gen_tcp:shutdown/2`: `closed` once the port is gone, `enotconn` on a
+ * closed connection.
+ */
+export function shutdownSocket(s: TcpSocket, how: ShutdownHow): 'ok' | readonly ['error', 'closed' | 'enotconn'] {
+  if (s.life.tag === 'gone') return ['error', 'closed'];
+  if (s.life.tag === 'closed') return ['error', 'enotconn'];
   if (how === 'write' || how === 'read_write') s.net.end();
-  if (how === 'read' || how === 'read_write') {
-    s.eof = 'closed';
-    s.framer.discard();
-    deliver(s);
-  }
+  if (how === 'read' || how === 'read_write') shutdownRead(s);
   return 'ok';
+}
+
+/**
+ * Linux's SHUT_RD, which OTP calls: reads still return what the connection
+ * has queued, then find the end. Node cannot shut down the read side, so the
+ * socket reads what the kernel holds now (until after the next poll phase),
+ * then takes it as the end of the stream and drops what comes later.
+ */
+function shutdownRead(s: TcpSocket): void {
+  if (s.readShut !== 'no' || s.life.tag !== 'open') return;
+  s.readShut = 'draining';
+  if (!s.net.destroyed) s.net.resume();
+  setImmediate(() => {
+    s.readShut = 'done';
+    if (s.eof === null) s.eof = 'fin';
+    deliver(s);
+  });
 }
 
 /** `gen_tcp:controlling_process/2`. */
 export function transferOwnership(s: TcpSocket, to: Pid): 'ok' | readonly ['error', 'not_owner' | 'closed' | 'badarg'] {
-  if (s.life.tag === 'closed') return ['error', 'closed'];
+  if (s.life.tag === 'gone') return ['error', 'closed'];
   const caller = self();
   if (caller !== s.owner) return ['error', 'not_owner'];
   if (to === caller) return 'ok';
@@ -429,17 +578,33 @@ export function transferOwnership(s: TcpSocket, to: Pid): 'ok' | readonly ['erro
   for (const m of moved) send(to, m);
   s.unhookOwner();
   s.owner = to;
-  s.unhookOwner = onExit(to, () => ownerDied(s));
+  s.unhookOwner = onExit(to, (reason) => ownerDied(s, reason));
   return 'ok';
 }
 
-/** `inet:setopts(S, [{active, A}])`, with OTP's counter rules for N (options.ts#nextActive). */
-export function setActive(s: TcpSocket, requested: ActiveOption): 'ok' | readonly ['error', 'einval'] {
-  if (s.life.tag === 'closed') return ['error', 'einval'];
-  const step = nextActive(s.active, requested);
-  if (step === 'einval') return ['error', 'einval'];
-  s.active = step.active;
-  if (step.passive) send(s.owner, ['tcp_passive', s]);
+/** Whether the port still lives (`inet:setopts`, `getopts` and `getstat` work on a closed connection). */
+export function portAlive(s: TcpSocket): boolean {
+  return s.life.tag !== 'gone';
+}
+
+/** Whether the connection is open (reading, or its read side closed). */
+export function connected(s: TcpSocket): boolean {
+  return s.life.tag === 'open' || s.life.tag === 'halfOpen';
+}
+
+/**
+ * After `inet:setopts` changed options: delivers what is buffered. A socket
+ * turned active on a closed connection says `tcp_closed` (once), and with
+ * `exit_on_close` its port goes; one whose read side is closed reads the end
+ * again, which tells `tcp_closed` if it was not told (inet_drv setopts).
+ */
+export function optionsChanged(s: TcpSocket, wasActive: boolean): void {
+  const turnedActive = !wasActive && isActive(s);
+  if (turnedActive && s.life.tag === 'closed') {
+    tellClosed(s);
+    if (s.opts.exitOnClose) portExit(s, 'normal');
+    return;
+  }
   deliver(s);
-  return 'ok';
+  if (turnedActive && s.life.tag === 'halfOpen' && isActive(s)) tellEnd(s, endToRead(s) ?? 'fin');
 }
