@@ -18,17 +18,8 @@
  * - `http_eoh`: the empty line, CRLF;
  * - `http_error`: the offending line as received, its line end included.
  */
-import type { decodePacket } from '@beamline/gen-tcp';
+import type { HttpPacket, HttpString } from '@beamline/gen-tcp';
 
-/**
- * An HTTP packet term as `decodePacket` and sockets deliver it (gen-tcp's
- * `HttpPacket`, which its public entry does not export: taken from the
- * type of `decodePacket`'s `ok` result, minus the byte packets).
- */
-export type HttpPacket = Exclude<Extract<ReturnType<typeof decodePacket>, readonly ['ok', unknown, unknown]>[1], Buffer>;
-
-/** An `HttpString`: `number[]` of bytes (`http`, `httph`) or a Buffer (`_bin` types). */
-type HttpString = Buffer | readonly number[];
 type Uri = Extract<HttpPacket, readonly ['http_request', ...unknown[]]>[2];
 
 const CRLF = Buffer.from('\r\n');

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodePacket, type PacketType } from '@beamline/gen-tcp';
-import { serialiseHttp, type HttpPacket } from '../src/http-serialise.ts';
+import { decodePacket, type HttpPacket, type PacketType } from '@beamline/gen-tcp';
+import { serialiseHttp } from '../src/http-serialise.ts';
 
 type HttpType = Extract<PacketType, 'http' | 'http_bin' | 'httph' | 'httph_bin'>;
 const here = path.dirname(fileURLToPath(import.meta.url));
