@@ -629,18 +629,35 @@ function httpDecoder(pair: readonly [HttpType, HttpType], options: DecodeOptions
   };
 }
 
-describe.each(HTTP_PAIRS)('property: %s/%s streams through decodePacket', (start, header) => {
-  it('decode to the same packets whether the stream comes whole or cut into chunks', () => {
+/** Every term a framer of an HTTP type gives, pushing the chunks one at a time. */
+function frameAllHttp(framer: Framer, chunks: readonly Buffer[]): HttpPacket[] {
+  const out: HttpPacket[] = [];
+  for (const chunk of chunks) {
+    framer.push(chunk);
+    for (let p = framer.nextHttp(); p !== undefined; p = framer.nextHttp()) out.push(p);
+  }
+  return out;
+}
+
+describe.each(HTTP_PAIRS)('property: %s/%s streams', (start, header) => {
+  it('decode to the same packets whole or cut into chunks, through decodePacket and through the framer', () => {
     fc.assert(
       fc.property(httpStreamArb, smallCutsArb, httpOptionsArb, (stream, sizes, options) => {
         const whole = httpDecoder([start, header], options);
         whole.push(stream);
+        const chunks = cut(stream, sizes);
         const chunked = httpDecoder([start, header], options);
-        for (const chunk of cut(stream, sizes)) chunked.push(chunk);
+        for (const chunk of chunks) chunked.push(chunk);
         const expected = whole.finish();
         expect(chunked.finish()).toEqual(expected);
         // A well-formed stream of short lines reads to its end.
         if (Object.keys(options).length === 0) expect(expected.end).toEqual(['more', undefined]);
+        // The socket's framer, which switches between start line and headers itself; it has packet_size but no line_length.
+        if (options.lineLength === undefined) {
+          const framer = createFramer(start, { packetSize: options.packetSize ?? 0 });
+          expect(frameAllHttp(framer, chunks)).toEqual(expected.packets);
+          expect(framer.state.tag).toBe((expected.end as readonly unknown[])[0] === 'error' ? 'failed' : 'framing');
+        }
       }),
       { numRuns: 200 },
     );
@@ -720,11 +737,14 @@ const writesArb = fc.array(fc.record({ size: fc.oneof(fc.integer({ min: 1, max: 
 
 type Active = false | true | 'once' | number;
 
-/** What a Beamline socket with these options receives from `port` until the peer closes: packets, then the end. */
-async function receiveAll(port: number, options: gen_tcp.OptionList, active: Active, limit: number): Promise<{ packets: Buffer[]; end: unknown }> {
-  return run(async (): Promise<{ packets: Buffer[]; end: unknown }> => {
+/**
+ * What a Beamline socket with these options receives from `port` until the
+ * peer closes: packets (Buffers, or terms for the HTTP types), then the end.
+ */
+async function receiveAll(port: number, options: gen_tcp.OptionList, active: Active, limit: number): Promise<{ packets: unknown[]; end: unknown }> {
+  return run(async (): Promise<{ packets: unknown[]; end: unknown }> => {
     const s = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['active', active], ...options]));
-    const packets: Buffer[] = [];
+    const packets: unknown[] = [];
     let end: unknown = 'too many packets';
     // Bounded: at most `limit` packets, each after at most one tcp_passive.
     for (let i = 0; i <= 2 * limit && packets.length <= limit; i++) {
@@ -734,16 +754,16 @@ async function receiveAll(port: number, options: gen_tcp.OptionList, active: Act
           end = r[1];
           break;
         }
-        packets.push(r[1] as Buffer);
+        packets.push(r[1]);
         continue;
       }
-      const m = await receive(['tcp', s, _], ['tcp_passive', s], ['tcp_closed', s], ['tcp_error', s, _], after(3000));
+      const m = await receive(['tcp', s, _], ['http', s, _], ['tcp_passive', s], ['tcp_closed', s], ['tcp_error', s, _], after(3000));
       if (m === undefined) {
         end = 'timeout';
         break;
       }
-      if (m[0] === 'tcp') {
-        packets.push(m[2] as Buffer);
+      if (m[0] === 'tcp' || m[0] === 'http') {
+        packets.push(m[2]);
         if (active === 'once') inet.setopts(s, [['active', 'once']]);
       } else if (m[0] === 'tcp_passive') {
         inet.setopts(s, [['active', active]]);
@@ -806,7 +826,7 @@ describe('property: framed streams through a socket', () => {
     const writer = await startWriter(c.stream, writes);
     try {
       const got = await receiveAll(writer.port, c.socket, active, expected.packets.length + 5);
-      expect({ packets: hex(got.packets), end: got.end }).toEqual({ packets: hex(expected.packets), end: 'closed' });
+      expect({ packets: hex(got.packets as Buffer[]), end: got.end }).toEqual({ packets: hex(expected.packets), end: 'closed' });
     } finally {
       writer.close();
     }
@@ -826,4 +846,28 @@ describe('property: framed streams through a socket', () => {
       { numRuns: 30, seed: SEED + 1, plugins: [fc.timeout(8000)] },
     );
   }, 60_000);
+
+  it.each(['http', 'http_bin'] as const)(
+    '{packet,%s}, passive and active: the terms the start-line/header machine over decodePacket finds, then closed',
+    async (type) => {
+      const pair = HTTP_PAIRS.find((p) => p[0] === type) ?? HTTP_PAIRS[0];
+      await fc.assert(
+        fc.asyncProperty(httpStreamArb, writesArb, fc.constantFrom<Active>(false, true, 'once', 2), async (stream, writes, active) => {
+          const decoder = httpDecoder(pair, {});
+          decoder.push(stream);
+          const expected = decoder.finish();
+          expect(expected.end).toEqual(['more', undefined]);
+          const writer = await startWriter(stream, writes);
+          try {
+            const got = await receiveAll(writer.port, [['packet', type]], active, expected.packets.length + 5);
+            expect(got).toEqual({ packets: expected.packets, end: 'closed' });
+          } finally {
+            writer.close();
+          }
+        }),
+        { numRuns: 25, seed: SEED + 2, plugins: [fc.timeout(8000)] },
+      );
+    },
+    60_000,
+  );
 });
