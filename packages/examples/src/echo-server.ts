@@ -202,7 +202,7 @@ async function echoPassive(socket: TcpSocket, config: Config): Promise<void> {
       if (received[1] !== 'closed') config.log(`echo: ${String(socket)}: recv failed: ${received[1]}`);
       return;
     }
-    if (!echo(socket, config, received[1])) return;
+    if (!(await echo(socket, config, received[1]))) return;
   }
 }
 
@@ -213,7 +213,7 @@ async function echoActive(socket: TcpSocket, config: Config): Promise<void> {
     switch (m[0]) {
       case 'tcp':
       case 'http':
-        if (!echo(socket, config, m[2])) return;
+        if (!(await echo(socket, config, m[2]))) return;
         if (config.active === 'once') setopts(socket, [['active', 'once']]);
         break;
       case 'tcp_passive':
@@ -229,9 +229,13 @@ async function echoActive(socket: TcpSocket, config: Config): Promise<void> {
   }
 }
 
-/** Sends the reply to one packet; false when the socket can no longer send. */
-function echo(socket: TcpSocket, config: Config, packet: unknown): boolean {
-  const sent = gen_tcp.send(socket, echoReply(config.packet, packet));
+/**
+ * Sends the reply to one packet; false when the socket can no longer send.
+ * `send` blocks while the socket is busy (a peer that does not read), so a
+ * connection never holds more than the socket's high watermark of replies.
+ */
+async function echo(socket: TcpSocket, config: Config, packet: unknown): Promise<boolean> {
+  const sent = await gen_tcp.send(socket, echoReply(config.packet, packet));
   if (sent === 'ok') return true;
   if (sent[1] !== 'closed') config.log(`echo: ${String(socket)}: send failed: ${sent[1]}`);
   return false;

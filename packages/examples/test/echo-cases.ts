@@ -240,7 +240,7 @@ export async function runCase(port: number, type: PacketType, echoCase: EchoCase
     const s = connected[1];
     try {
       for (const data of echoCase.sends) {
-        const sent = gen_tcp.send(s, data);
+        const sent = await gen_tcp.send(s, data);
         if (sent !== 'ok') return { packets: [], end: `send failed: ${String(sent[1])}` };
       }
       const packets: unknown[] = [];
