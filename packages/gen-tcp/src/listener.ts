@@ -6,7 +6,7 @@
  */
 import type { Server, Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
-import { awaitPromise, isProcessAlive, onExit, self, type Pid } from '@beamline/runtime';
+import { awaitPromise, isProcessAlive, onExit, self, send, type Pid } from '@beamline/runtime';
 import { inheritedOnAccept, type SocketOptions } from './options.js';
 import { portDown } from './monitors.js';
 import { openSockets } from './stats.js';
@@ -45,6 +45,8 @@ export class ListenSocket {
     openSockets.add(this);
     this.unhookOwner = onExit(owner, (reason) => closeListener(this, reason));
     server.on('connection', (conn: NetSocket) => serverOnConnection(this, conn));
+    // {active, N} with N <= 0 at listen: passive at once, announced with tcp_passive (OTP 25).
+    if (opts.passiveOnOpen) send(owner, ['tcp_passive', this]);
   }
 
   toString(): string {
@@ -138,7 +140,8 @@ export function closeListener(l: ListenSocket, reason: unknown = 'normal'): 'ok'
     acceptor.unhook();
     acceptor.resolve(['error', 'closed']);
   }
-  for (const conn of l.backlog.splice(0)) conn.destroy();
+  // The kernel resets the connections nobody accepted (OTP 25: the client's recv says econnreset with show_econnreset).
+  for (const conn of l.backlog.splice(0)) conn.resetAndDestroy();
   portDown(l, reason);
   return 'ok';
 }
