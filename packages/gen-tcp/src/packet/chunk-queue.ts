@@ -19,9 +19,18 @@ export class ChunkQueue implements ByteView {
   /** Bytes of `#chunks[#head]` already consumed. */
   #offset = 0;
   #length = 0;
-  /** Cursor for `#locate`: chunk `#cursorChunk` starts at stream position `#cursorPos`. */
+  /** Cursor for `#seek`: chunk `#cursorChunk` starts at stream position `#cursorPos`. */
   #cursorChunk = 0;
   #cursorPos = 0;
+  /**
+   * The last search in one chunk: `#found` is where the first
+   * `#foundByte` at or after `#foundFrom` lies in `#foundChunk`, -1 for
+   * none up to its end.
+   */
+  #foundChunk: Buffer = EMPTY;
+  #foundByte = -1;
+  #foundFrom = 0;
+  #found = -1;
 
   /** Bytes held. */
   get length(): number {
@@ -42,20 +51,25 @@ export class ChunkQueue implements ByteView {
   }
 
   byteAt(index: number): number {
-    const [chunk, start] = this.#locate(index);
-    return chunk[index - start] ?? 0;
+    // Headers are read byte by byte, nearly always from the first chunk.
+    const head = this.#chunks[this.#head];
+    if (head !== undefined && index + this.#offset < head.length) return head[index + this.#offset] ?? 0;
+    this.#seek(index);
+    return this.#chunks[this.#cursorChunk]?.[index - this.#cursorPos] ?? 0;
   }
 
   indexOf(byte: number, from: number, to: number): number {
     if (to > this.#length) to = this.#length;
     if (from >= to) return -1;
-    let [chunk, start] = this.#locate(from);
+    this.#seek(from);
     let i = this.#cursorChunk;
+    let start = this.#cursorPos;
+    let chunk = this.#chunks[i] ?? EMPTY;
     for (;;) {
       const lo = Math.max(from - start, 0);
       const hi = Math.min(to - start, chunk.length);
-      const found = chunk.subarray(lo, hi).indexOf(byte);
-      if (found >= 0) return start + lo + found;
+      const found = this.#find(chunk, byte, lo);
+      if (found >= 0 && found < hi) return start + found;
       start += chunk.length;
       if (start >= to) return -1;
       i += 1;
@@ -65,6 +79,23 @@ export class ChunkQueue implements ByteView {
       this.#cursorChunk = i;
       this.#cursorPos = start;
     }
+  }
+
+  /**
+   * The first `byte` at or after `from` in `chunk`, up to its end, or -1.
+   * Not bounded by the range asked for: a `subarray` to bound it would
+   * allocate on every search, one per line. What a search finds is kept, so
+   * searching further in the same chunk (a line cut in buffer-sized pieces)
+   * does not scan the same bytes again.
+   */
+  #find(chunk: Buffer, byte: number, from: number): number {
+    if (chunk !== this.#foundChunk || byte !== this.#foundByte || from < this.#foundFrom || (this.#found >= 0 && from > this.#found)) {
+      this.#foundChunk = chunk;
+      this.#foundByte = byte;
+      this.#foundFrom = from;
+      this.#found = chunk.indexOf(byte, from);
+    }
+    return this.#found;
   }
 
   /** Drops the first `n` bytes (`n <= length`). */
@@ -79,7 +110,16 @@ export class ChunkQueue implements ByteView {
   take(n: number): Buffer {
     const head = this.#chunks[this.#head];
     if (head === undefined) return EMPTY;
-    if (head.length - this.#offset >= n) {
+    const available = head.length - this.#offset;
+    if (available > n) {
+      // The common case, one packet of many in a read: no loop, the chunk stays.
+      const out = head.subarray(this.#offset, this.#offset + n);
+      this.#offset += n;
+      this.#length -= n;
+      this.#resetCursor();
+      return out;
+    }
+    if (available === n) {
       const out = head.subarray(this.#offset, this.#offset + n);
       this.#consume(n, undefined);
       return out;
@@ -101,12 +141,16 @@ export class ChunkQueue implements ByteView {
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
+    this.#foundChunk = EMPTY;
     this.#resetCursor();
     return dropped;
   }
 
-  /** The chunk holding stream position `pos < length`, and that chunk's start position. */
-  #locate(pos: number): [Buffer, number] {
+  /**
+   * Moves the cursor to the chunk holding stream position `pos < length`.
+   * (It sets fields rather than return the pair: no allocation per byte read.)
+   */
+  #seek(pos: number): void {
     let i = this.#cursorChunk;
     let start = this.#cursorPos;
     if (start > pos) {
@@ -121,7 +165,6 @@ export class ChunkQueue implements ByteView {
     }
     this.#cursorChunk = i;
     this.#cursorPos = start;
-    return [chunk, start];
   }
 
   /** Consumes `n` bytes from the front, collecting them into `pieces` when given. */

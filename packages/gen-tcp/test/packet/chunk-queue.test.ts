@@ -29,6 +29,26 @@ describe('ChunkQueue', () => {
     expect(queue.indexOf(97, 0, 7)).toBe(0);
   });
 
+  it('answers searches of one chunk in successive ranges, before and after the byte, and for another byte', () => {
+    // A search scans to the end of the chunk and remembers what it found: the next ones must still honour their range.
+    const queue = queueOf('aaaa\nbbbb\ncc', 'c\n');
+    const NL = 10;
+    expect(queue.indexOf(NL, 0, 2)).toBe(-1);
+    expect(queue.indexOf(NL, 2, 4)).toBe(-1);
+    expect(queue.indexOf(NL, 2, 5)).toBe(4);
+    expect(queue.indexOf(NL, 4, 5)).toBe(4);
+    expect(queue.indexOf(NL, 5, 9)).toBe(-1);
+    expect(queue.indexOf(NL, 7, 10)).toBe(9);
+    expect(queue.indexOf(98, 0, 5)).toBe(-1);
+    expect(queue.indexOf(98, 0, 7)).toBe(5);
+    expect(queue.indexOf(NL, 10, 14)).toBe(13);
+    expect(queue.indexOf(NL, 0, 14)).toBe(4);
+    queue.skip(5);
+    expect(queue.indexOf(NL, 0, 9)).toBe(4);
+    expect(queue.take(5).toString()).toBe('bbbb\n');
+    expect(queue.indexOf(NL, 0, 4)).toBe(3);
+  });
+
   it('takes from one chunk without copying, and across chunks with one copy', () => {
     // Buffer.alloc, unlike Buffer.from, never hands out the shared pool.
     const first = Buffer.alloc(3, 'abc');
