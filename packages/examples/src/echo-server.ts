@@ -25,16 +25,17 @@
  */
 import {
   _,
+  badarg,
   exit,
   formatReason,
+  onExit,
   processFlag,
   receive,
-  run,
   self,
   send,
   sleep,
+  spawn,
   spawnLink,
-  badarg,
   type Pid,
 } from '@beamline/runtime';
 import * as gen_tcp from '@beamline/gen-tcp';
@@ -82,38 +83,42 @@ const HTTP_TYPES: ReadonlySet<PacketType> = new Set<PacketType>(['http', 'http_b
 /** OTP's largest `{active, N}`. */
 const MAX_ACTIVE_N = 32767;
 
+type ListenOutcome = readonly ['ok', number] | readonly ['error', string];
+
 /**
- * Starts an echo server on 127.0.0.1. Call it from top-level code (or from
- * a process through `awaitPromise`); the server runs in its own processes.
+ * Starts an echo server on 127.0.0.1; it runs in its own processes. Works
+ * from top-level code; inside a process, wrap the promise
+ * (`await awaitPromise(startEchoServer(...))`), as for any promise the
+ * runtime did not make.
  *
- * Resolves with the port once the server listens; rejects with an `Error`
- * saying why when it cannot listen (`eaddrinuse`, …). `badarg` for an
- * unknown packet type, a port outside 0..65535, or an active mode other
- * than `true`, `false`, `'once'` or an integer from 1 to 32767.
+ * Resolves once the server listens. Rejects with an `Error` saying why
+ * when it cannot listen (`eaddrinuse`, …), and with `badarg` for an unknown
+ * packet type, a port outside 0..65535, or an active mode other than
+ * `true`, `false`, `'once'` or an integer from 1 to 32767.
  */
 export async function startEchoServer(options: EchoServerOptions): Promise<EchoServer> {
   const config = checkOptions(options);
-  let announce!: (outcome: readonly ['ok', number] | readonly ['error', string]) => void;
-  const listening = new Promise<readonly ['ok', number] | readonly ['error', string]>((resolve) => {
+  let announce!: (outcome: ListenOutcome) => void;
+  const listening = new Promise<ListenOutcome>((resolve) => {
     announce = resolve;
   });
-  let pid: Pid | undefined;
-  const finished = run(() => {
-    pid = self();
-    return serve(config, announce);
-  });
-  const outcome = await Promise.race([listening, finished.then(() => ['error', 'the server exited before listening'] as const)]);
+  const pid = spawn(serve, config, (outcome: ListenOutcome) => announce(outcome));
+  // Whatever way the server goes (stop, a crash, a kill), this settles.
+  const exited = new Promise<unknown>((resolve) => onExit(pid, resolve));
+  const outcome = await Promise.race([
+    listening,
+    exited.then((reason): ListenOutcome => ['error', `the server exited before listening: ${formatReason(reason)}`]),
+  ]);
   if (outcome[0] === 'error') {
-    await finished;
+    await exited;
     throw new Error(`echo server: cannot listen on port ${config.port}: ${outcome[1]}`);
   }
-  const serverPid = pid as Pid;
   return {
     port: outcome[1],
-    pid: serverPid,
+    pid,
     async stop(): Promise<void> {
-      send(serverPid, 'stop');
-      await finished;
+      send(pid, 'stop');
+      await exited;
     },
   };
 }
@@ -132,7 +137,7 @@ function checkOptions(options: EchoServerOptions): Config {
 }
 
 /** The server process: owns the listen socket, keeps one acceptor waiting, stops on `'stop'`. */
-async function serve(config: Config, announce: (outcome: readonly ['ok', number] | readonly ['error', string]) => void): Promise<void> {
+async function serve(config: Config, announce: (outcome: ListenOutcome) => void): Promise<void> {
   processFlag('trap_exit', true);
   const listened = await gen_tcp.listen(config.port, [
     'binary',

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '@beamline/runtime';
+import { awaitPromise, exit, isProcessAlive, run } from '@beamline/runtime';
 import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '@beamline/gen-tcp';
 import type { PacketType } from '@beamline/gen-tcp';
@@ -142,6 +142,24 @@ describe('startEchoServer', () => {
     });
     expect(after.ends).toEqual([['error', 'closed'], ['error', 'closed'], ['error', 'closed']]);
     expect(after.again).toEqual(['error', 'econnrefused']);
+    expect(logs).toEqual([]);
+  });
+
+  it('starts from inside a process through awaitPromise; stop resolves after a kill too', async () => {
+    const logs: string[] = [];
+    const outcome = await run(async () => {
+      const server = await awaitPromise(startEchoServer({ packet: 'line', active: true, log: (l) => logs.push(l) }));
+      const connected = await gen_tcp.connect([127, 0, 0, 1], server.port, ['binary', ['packet', 'line'], ['active', false]], 2000);
+      if (connected[0] === 'error') throw new Error(`connect: ${connected[1]}`);
+      const c = connected[1];
+      await gen_tcp.send(c, 'hi\n');
+      const echoed = await gen_tcp.recv(c, 0, 2000);
+      // The connection's process is linked to the server: it goes with it, and so does its socket.
+      exit(server.pid, 'kill');
+      await awaitPromise(server.stop());
+      return { echoed, after: await gen_tcp.recv(c, 0, 2000), alive: isProcessAlive(server.pid) };
+    });
+    expect(outcome).toEqual({ echoed: ['ok', Buffer.from('hi\n')], after: ['error', 'closed'], alive: false });
     expect(logs).toEqual([]);
   });
 
