@@ -1,0 +1,47 @@
+/**
+ * bulk: one connection, 1 GiB in 64 KiB writes, `{packet, 0}`; the server
+ * is the receiver, in `{active, N}` or in passive `recv(s, 0)` (argv), and
+ * acknowledges with one byte when it has counted every byte. Figure: MB/s
+ * (10^6 bytes a second).
+ *
+ * The raw `node:net` receiver is the same for both modes (a `'data'`
+ * handler). Erlang runs twice: with its default `buffer` and with
+ * `{buffer, 65536}`; each gives its own row.
+ *
+ * Usage: `bulk.ts active | passive [bytes]`.
+ */
+import { bulk } from './client.js';
+import { interleave, reportNet } from './rounds.js';
+import { hasErlang, NO_ERLANG, startAll, stopAll } from './servers.js';
+
+const mode = process.argv[2] === 'passive' ? 'passive' : 'active';
+const total = Number(process.argv[3] ?? 2 ** 30);
+const CHUNK = 64 * 1024;
+const DEADLINE = 120_000;
+const scenario = `bulk-${mode}`;
+
+if (!hasErlang) process.stderr.write(`${NO_ERLANG}\n`);
+const servers = await startAll([
+  { impl: 'beamline', scenario, args: [String(total)] },
+  { impl: 'raw', scenario: 'bulk', args: [String(total)] },
+  ...(hasErlang
+    ? [
+        { impl: 'erlang' as const, scenario, args: [String(total)], name: 'erlang' },
+        { impl: 'erlang' as const, scenario, args: [String(total), '65536'], name: 'erlang-b64k' },
+      ]
+    : []),
+]);
+let figures;
+try {
+  const once = async (port: number): Promise<{ mbs: number }> => ({ mbs: await bulk(port, total, CHUNK, DEADLINE) });
+  figures = await interleave(servers, (s) => once(s.port), (s) => once(s.port));
+} finally {
+  await stopAll(servers);
+}
+
+const receiver = mode === 'active' ? 'receiver in {active, 100}' : 'receiver in passive recv';
+const size = total === 2 ** 30 ? '1 GiB' : `${total.toLocaleString('en-US')} B`;
+const b = figures.get('beamline')!.mbs;
+const r = figures.get('raw')!.mbs;
+reportNet({ scenario, metric: `${size} in 64 KiB writes, {packet,0}, ${receiver}; Erlang default buffer`, unit: 'MB/s', higherIsBetter: true, beamline: b, baseline: r, erlang: figures.get('erlang')?.mbs ?? null });
+reportNet({ scenario: `${scenario}-b64k`, metric: `the same; Erlang with {buffer, 65536}`, unit: 'MB/s', higherIsBetter: true, beamline: b, baseline: r, erlang: figures.get('erlang-b64k')?.mbs ?? null });

@@ -1,0 +1,45 @@
+/**
+ * The text docs/benchmarks.md gives the network scenarios (bench/run.ts
+ * writes it with the table): how they are measured, how to add the Erlang
+ * column, and how to read the figures.
+ */
+
+/** One bullet for the list of how things are measured. */
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1. After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+
+/** The section on the network scenarios. */
+export const networkSection = `## The network scenarios
+
+Every server is written the way its platform's users write it. Beamline and
+Erlang: the main process owns the listen socket, a pool of acceptor processes
+accepts, each connection gets its own process, handed the socket with
+\`controllingProcess\` / \`controlling_process\`. Raw Node: a \`'connection'\`
+handler and a \`'data'\` handler per socket.
+
+| scenario | protocol | client | server |
+| --- | --- | --- | --- |
+| \`pingpong-1\`, \`pingpong-50\` | \`{packet,4}\`, 64-byte messages echoed | 1 or 50 connections, one message in flight on each, 200,000 round trips in all; rate and the p50/p99 round trip | 4 acceptors; per connection \`setopts(s, [['active', 'once']])\`, \`receive\`, \`send\` |
+| \`bulk-active\`, \`bulk-passive\` | \`{packet,0}\`, 1 GiB in 64 KiB writes on one connection | writes with backpressure, times until the server's one-byte acknowledgement | receiver counting bytes in \`{active, 100}\` (re-armed on \`tcp_passive\`) or in a \`recv(s, 0)\` loop; raw Node: a \`'data'\` handler for both |
+| \`bulk-*-b64k\` | the same run | | Erlang with \`{buffer, 65536}\` instead of its default buffer |
+| \`accept\` | connect, then close | 20,000 cycles, 8 in flight; a cycle ends when the client sees the server's close | 8 acceptors that accept and close at once (raw Node: \`destroy()\` in the \`'connection'\` handler) |
+| \`conn-memory-10000\` | the ping-pong server, idle | opens 10,000 connections and keeps them | reports its own memory over what it held before: \`heapUsed + external\` after GC for Node, \`erlang:memory(total)\` for Erlang, per connection |
+
+Why this shape:
+- Fairness on a 2-core machine: client and server each have a core; the three
+  servers never run at the same time (an idle server takes no CPU) and take
+  turns round by round; the client is the same code for all three.
+- The servers close the accept-rate connections, so the TIME_WAIT lands on the
+  server's side and the client's ephemeral ports (32768-60999 here) are free
+  again at once; 20,000 cycles a round never run out of them.
+- Every client loop is bounded by a count and a deadline; a server that stops
+  answering fails the run instead of hanging it. A server exits when its stdin
+  closes, so a failed scenario takes its servers with it.
+- Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
+  schedulers may use both cores while the client runs, Node servers use one.
+
+The Erlang column needs \`escript\`. Without it the network scenarios still run
+Beamline and raw Node, print
+\`Erlang/OTP column skipped: escript not found (Debian/Ubuntu: apt-get install -y erlang-base)\`
+and leave the column empty. To add it: \`apt-get install -y erlang-base\` (Debian's
+OTP 25 package is what these figures were taken with).
+`;
