@@ -12,7 +12,16 @@ export type LogReport =
   | { readonly kind: 'crash'; readonly pid: Pid; readonly reason: unknown }
   | { readonly kind: 'detached'; readonly pid: Pid }
   | { readonly kind: 'hook_failed'; readonly pid: Pid; readonly error: unknown }
-  | { readonly kind: 'listener_failed'; readonly event: string; readonly error: unknown };
+  | { readonly kind: 'listener_failed'; readonly event: string; readonly error: unknown }
+  | {
+      /** OTP's supervisor report: a child crashed, failed to start or to stop, or the supervisor gave up. */
+      readonly kind: 'supervisor';
+      readonly supervisor: Pid;
+      readonly context: 'child_terminated' | 'start_error' | 'shutdown_error' | 'shutdown';
+      readonly reason: unknown;
+      /** The child: `pid` (or `pids` for simple_one_for_one), `id`, `start`, `restart`, `shutdown`, `type`. */
+      readonly offender: Readonly<Record<string, unknown>>;
+    };
 
 export type Logger = (report: LogReport) => void;
 
@@ -32,6 +41,12 @@ export const defaultLogger: Logger = (report) => {
       return;
     case 'listener_failed':
       console.error(`=ERROR REPORT==== telemetry listener for '${report.event}' threw:\n${formatReason(report.error)}`);
+      return;
+    case 'supervisor':
+      console.error(
+        `=SUPERVISOR REPORT==== supervisor ${report.supervisor}, context ${report.context}, reason:\n` +
+          `${formatReason(report.reason)}\noffender: ${formatReason(report.offender)}`,
+      );
       return;
   }
 };
@@ -68,4 +83,8 @@ export function reportHookFailure(pid: Pid, error: unknown): void {
 
 export function reportListenerFailure(event: string, error: unknown): void {
   log({ kind: 'listener_failed', event, error });
+}
+
+export function reportSupervisor(report: Omit<Extract<LogReport, { kind: 'supervisor' }>, 'kind'>): void {
+  log({ kind: 'supervisor', ...report });
 }
