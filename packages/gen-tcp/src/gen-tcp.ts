@@ -7,12 +7,13 @@
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
 import { Pid, awaitPromise, badarg, self } from '@beamline/runtime';
 import { ListenSocket, acceptOn, closeListener, transferListener, type AcceptResult } from './listener.js';
-import { ipToString, parseOptions, type OptionInput } from './options.js';
+import { ipToString, parseOptions, show, type OptionInput } from './options.js';
 import type { IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
 import {
   TcpSocket,
   closeSocket,
+  portAlive,
   recvOn,
   sendOn,
   shutdownSocket,
@@ -28,7 +29,7 @@ export type Timeout = number | 'infinity';
 
 function timeoutMs(fn: string, timeout: Timeout | undefined): number {
   if (timeout === undefined || timeout === 'infinity') return Infinity;
-  if (typeof timeout !== 'number' || !Number.isInteger(timeout)) badarg(fn, `timeout must be an integer or 'infinity', got ${String(timeout)}`);
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout)) badarg(fn, `timeout must be an integer or 'infinity', got ${show(timeout)}`);
   if (timeout >= 0) return timeout;
   // OTP treats a negative timeout as infinity for accept and recv; connect's timer refuses it (badarg).
   if (fn === 'connect') badarg(fn, `timeout must not be negative, got ${timeout}`);
@@ -44,10 +45,10 @@ function hostOf(fn: string, address: Address): string {
     return address;
   }
   if (Array.isArray(address) && address[0] === 'local') {
-    badarg(fn, `Unix-domain (local) addresses are not supported by this port: ${JSON.stringify(address)}`);
+    badarg(fn, `Unix-domain (local) addresses are not supported by this port: ${show(address)}`);
   }
   if (address !== null && typeof address === 'object' && !Array.isArray(address)) {
-    badarg(fn, `sockaddr maps are not supported, use connect(address, port, options): ${JSON.stringify(address)}`);
+    badarg(fn, `sockaddr maps are not supported, use connect(address, port, options): ${show(address)}`);
   }
   if (Array.isArray(address) && address.length === 4 && address.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
     return address.join('.');
@@ -55,11 +56,11 @@ function hostOf(fn: string, address: Address): string {
   if (Array.isArray(address) && address.length === 8 && address.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff)) {
     return address.map((w) => w.toString(16)).join(':');
   }
-  return badarg(fn, `not an address: ${JSON.stringify(address)}`);
+  return badarg(fn, `not an address: ${show(address)}`);
 }
 
 function checkPort(fn: string, port: number): void {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) badarg(fn, `port must be an integer from 0 to 65535, got ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) badarg(fn, `port must be an integer from 0 to 65535, got ${show(port)}`);
 }
 
 export type ConnectResult = readonly ['ok', TcpSocket] | readonly ['error', string];
@@ -129,15 +130,16 @@ export function listen(port: number, options: OptionInput = []): Promise<ListenR
 
 /** `gen_tcp:accept/2`: FIFO among acceptors; the accepting process owns the socket. Errors: `closed`, `timeout`, `einval`. */
 export function accept(listenSocket: ListenSocket, timeout?: Timeout): Promise<AcceptResult> | AcceptResult {
-  if (listenSocket instanceof TcpSocket) return ['error', 'einval'];
-  if (!(listenSocket instanceof ListenSocket)) badarg('accept', `not a listen socket: ${String(listenSocket)}`);
+  // OTP 25: einval for a connected socket, closed once it was closed.
+  if (listenSocket instanceof TcpSocket) return portAlive(listenSocket) ? ['error', 'einval'] : ['error', 'closed'];
+  if (!(listenSocket instanceof ListenSocket)) badarg('accept', `not a listen socket: ${show(listenSocket)}`);
   return acceptOn(listenSocket, timeoutMs('accept', timeout));
 }
 
 /** `gen_tcp:send/2`. Errors: `closed`, `enotconn` (listen socket), `emsgsize` (too long for the length header). */
 export function send(socket: Socket, data: IoData): SendResult {
   if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
-  if (!(socket instanceof TcpSocket)) badarg('send', `not a socket: ${String(socket)}`);
+  if (!(socket instanceof TcpSocket)) badarg('send', `not a socket: ${show(socket)}`);
   return sendOn(socket, data);
 }
 
@@ -148,8 +150,8 @@ export function send(socket: Socket, data: IoData): SendResult {
  */
 export function recv(socket: Socket, length: number, timeout?: Timeout): Promise<RecvResult> | RecvResult {
   if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
-  if (!(socket instanceof TcpSocket)) badarg('recv', `not a socket: ${String(socket)}`);
-  if (!Number.isInteger(length) || length < 0) badarg('recv', `length must be a non-negative integer, got ${String(length)}`);
+  if (!(socket instanceof TcpSocket)) badarg('recv', `not a socket: ${show(socket)}`);
+  if (!Number.isInteger(length) || length < 0) badarg('recv', `length must be a non-negative integer, got ${show(length)}`);
   if (length > 0x4000000) return ['error', 'enomem'];
   return recvOn(socket, length, timeoutMs('recv', timeout));
 }
@@ -157,23 +159,23 @@ export function recv(socket: Socket, length: number, timeout?: Timeout): Promise
 /** `gen_tcp:close/1`: always `'ok'`. */
 export function close(socket: Socket): 'ok' {
   if (socket instanceof ListenSocket) return closeListener(socket);
-  if (!(socket instanceof TcpSocket)) badarg('close', `not a socket: ${String(socket)}`);
+  if (!(socket instanceof TcpSocket)) badarg('close', `not a socket: ${show(socket)}`);
   return closeSocket(socket);
 }
 
 /** `gen_tcp:shutdown/2`. Errors: `closed`, `enotconn` (listen socket). */
 export function shutdown(socket: Socket, how: ShutdownHow): 'ok' | readonly ['error', 'closed' | 'enotconn'] {
-  if (how !== 'read' && how !== 'write' && how !== 'read_write') badarg('shutdown', `how must be 'read', 'write' or 'read_write', got ${String(how)}`);
+  if (how !== 'read' && how !== 'write' && how !== 'read_write') badarg('shutdown', `how must be 'read', 'write' or 'read_write', got ${show(how)}`);
   // OTP: enotconn from the driver while listening; closed once the listen socket is closed.
   if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
-  if (!(socket instanceof TcpSocket)) badarg('shutdown', `not a socket: ${String(socket)}`);
+  if (!(socket instanceof TcpSocket)) badarg('shutdown', `not a socket: ${show(socket)}`);
   return shutdownSocket(socket, how);
 }
 
 /** `gen_tcp:controlling_process/2`. Errors: `not_owner`, `closed`, `badarg` (pid not alive). */
 export function controllingProcess(socket: Socket, pid: Pid): 'ok' | readonly ['error', 'not_owner' | 'closed' | 'badarg'] {
-  if (!(pid instanceof Pid)) badarg('controllingProcess', `not a pid: ${String(pid)}`);
+  if (!(pid instanceof Pid)) badarg('controllingProcess', `not a pid: ${show(pid)}`);
   if (socket instanceof ListenSocket) return transferListener(socket, pid);
-  if (!(socket instanceof TcpSocket)) badarg('controllingProcess', `not a socket: ${String(socket)}`);
+  if (!(socket instanceof TcpSocket)) badarg('controllingProcess', `not a socket: ${show(socket)}`);
   return transferOwnership(socket, pid);
 }

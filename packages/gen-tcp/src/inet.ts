@@ -4,9 +4,9 @@
  * `cancelMonitor`), and an `inet:i()`-style listing (`sockets`, `i`).
  */
 import type { AddressInfo } from 'node:net';
-import { BeamlineError, Ref, badarg, self, send, type Pid } from '@beamline/runtime';
+import { BeamlineError, Pid, Ref, badarg, self, send } from '@beamline/runtime';
 import { ListenSocket } from './listener.js';
-import { applyOptionChanges, getoptsValue, parseOptions, type GetoptsEntry, type OptionInput } from './options.js';
+import { applyOptionChanges, getoptsValue, parseOptions, show, type GetoptsEntry, type OptionInput } from './options.js';
 import { addMonitor, cancelMonitor as cancelSocketMonitor, deadMonitor } from './monitors.js';
 import { openSockets } from './stats.js';
 import { TcpSocket, connected, isActive, optionsChanged, portAlive } from './socket.js';
@@ -33,7 +33,7 @@ function isOpen(s: TcpSocket | ListenSocket): boolean {
 }
 
 function check(fn: string, s: unknown): TcpSocket | ListenSocket {
-  if (!(s instanceof TcpSocket) && !(s instanceof ListenSocket)) badarg(fn, `not a socket: ${String(s)}`);
+  if (!(s instanceof TcpSocket) && !(s instanceof ListenSocket)) badarg(fn, `not a socket: ${show(s)}`);
   return s;
 }
 
@@ -58,7 +58,7 @@ export function peername(socket: TcpSocket | ListenSocket): AddrResult {
 
 /** `inet:port/1`: the local port. Errors as `sockname`. */
 export function port(socket: TcpSocket | ListenSocket): readonly ['ok', number] | readonly ['error', 'einval' | 'ebadf'] {
-  const r = sockname(socket);
+  const r = sockname(check('port', socket));
   return r[0] === 'ok' ? ['ok', r[1][1]] : ['error', r[1] === 'ebadf' ? 'ebadf' : 'einval'];
 }
 
@@ -107,7 +107,7 @@ export function getopts(
   names: readonly string[],
 ): readonly ['ok', GetoptsEntry[]] | readonly ['error', 'einval'] {
   const s = check('getopts', socket);
-  if (!Array.isArray(names)) badarg('getopts', `option names must be a list, got ${String(names)}`);
+  if (!Array.isArray(names)) badarg('getopts', `option names must be a list, got ${show(names)}`);
   if (!isOpen(s)) return ['error', 'einval'];
   const opts = s instanceof TcpSocket ? { ...s.opts, active: s.active } : s.opts;
   const out: GetoptsEntry[] = [];
@@ -167,7 +167,7 @@ export function getstat(
   stats: readonly StatName[] = STATS,
 ): readonly ['ok', [StatName, number][]] | readonly ['error', 'einval'] {
   const s = check('getstat', socket);
-  if (!Array.isArray(stats)) badarg('getstat', `statistics must be a list, got ${String(stats)}`);
+  if (!Array.isArray(stats)) badarg('getstat', `statistics must be a list, got ${show(stats)}`);
   if (!isOpen(s)) return ['error', 'einval'];
   if (!stats.every((name) => (STATS as readonly unknown[]).includes(name))) return ['error', 'einval'];
   return ['ok', stats.map((name) => [name, statValue(s, name)])];
@@ -196,7 +196,7 @@ export function monitor(socket: TcpSocket | ListenSocket): Ref {
  * fired already or is not the caller's. `badarg` if `ref` is not a reference.
  */
 export function cancelMonitor(ref: Ref): boolean {
-  if (!(ref instanceof Ref)) badarg('cancelMonitor', `not a reference: ${String(ref)}`);
+  if (!(ref instanceof Ref)) badarg('cancelMonitor', `not a reference: ${show(ref)}`);
   return cancelSocketMonitor(ref, self());
 }
 
@@ -254,6 +254,10 @@ export function sockets(): SocketRow[] {
 
 /** `sockets()` as the table `inet:i()` prints, one line per socket under a header line. */
 export function formatSockets(rows: readonly SocketRow[] = sockets()): string {
+  if (!Array.isArray(rows)) badarg('formatSockets', `rows must be an array of sockets() rows, got ${show(rows)}`);
+  for (const r of rows as unknown[]) {
+    if (!isRow(r)) badarg('formatSockets', `not a sockets() row: ${show(r)}`);
+  }
   const header = ['Port', 'Module', 'Recv', 'Sent', 'Owner', 'Local Address', 'Foreign Address', 'State', 'Type'];
   const lines = [
     header,
@@ -263,8 +267,18 @@ export function formatSockets(rows: readonly SocketRow[] = sockets()): string {
   return lines.map((l) => l.map((cell, i) => cell.padEnd(widths[i]!)).join(' ').trimEnd()).join('\n') + '\n';
 }
 
+function isRow(r: unknown): r is SocketRow {
+  if (typeof r !== 'object' || r === null) return false;
+  const row = r as Record<string, unknown>;
+  return (
+    ['port', 'module', 'local', 'foreign', 'state', 'type'].every((k) => typeof row[k] === 'string') &&
+    typeof row['recv'] === 'number' && typeof row['sent'] === 'number' && row['owner'] instanceof Pid
+  );
+}
+
 /** `inet:i()`: prints the open sockets (to stdout unless told otherwise) and returns 'ok'. */
 export function i(print: (text: string) => void = (text) => process.stdout.write(text)): 'ok' {
+  if (typeof print !== 'function') badarg('i', `print must be a function, got ${show(print)}`);
   print(formatSockets());
   return 'ok';
 }

@@ -420,8 +420,8 @@ const CAMEL_TO_NAME = new Map<string, string>(
   [...Object.keys(SPECS), ...Object.keys(UNSUPPORTED)].map((name) => [camel(name), name]),
 );
 
-/** Renders a bad value for a message, whatever it is. */
-function show(value: unknown): string {
+/** Renders a bad value for a message, whatever it is (never throws: not for a null-prototype object, a BigInt or a cycle). */
+export function show(value: unknown): string {
   try {
     return inspect(value, { depth: 3, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 60 });
   } catch {
