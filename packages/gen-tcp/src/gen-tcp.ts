@@ -136,8 +136,16 @@ export function accept(listenSocket: ListenSocket, timeout?: Timeout): Promise<A
   return acceptOn(listenSocket, timeoutMs('accept', timeout));
 }
 
-/** `gen_tcp:send/2`. Errors: `closed`, `enotconn` (listen socket), `emsgsize` (too long for the length header). */
-export function send(socket: Socket, data: IoData): SendResult {
+/**
+ * `gen_tcp:send/2`: `'ok'` once the data is queued, at once unless the
+ * socket is busy (its queued output reached `high_watermark`): then a
+ * promise, and the caller waits until the queue drains to `low_watermark`,
+ * `send_timeout` passes (`timeout`, the data stays queued) or the socket
+ * fails. Await it. Errors: `closed`, `timeout`, `enotconn` (listen socket,
+ * closed connection), `econnreset` (with `show_econnreset`), `emsgsize` (too
+ * long for the length header).
+ */
+export function send(socket: Socket, data: IoData): Promise<SendResult> | SendResult {
   if (socket instanceof ListenSocket) return socket.closed ? ['error', 'closed'] : ['error', 'enotconn'];
   if (!(socket instanceof TcpSocket)) badarg('send', `not a socket: ${show(socket)}`);
   return sendOn(socket, data);
