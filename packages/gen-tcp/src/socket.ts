@@ -229,9 +229,11 @@ function socketOnClose(s: TcpSocket): void {
 export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
   const framer = s.framer;
+  let delivered = false;
   while (isActive(s)) {
     const packet = nextPacket(s);
     if (packet === undefined) break;
+    delivered = true;
     send(s.owner, [framer.isHttp ? 'http' : 'tcp', s, packet]);
     const a = s.active;
     if (a === 'once') s.active = false;
@@ -250,7 +252,12 @@ export function deliver(s: TcpSocket): void {
   const reading = isActive(s) || s.pending !== null;
   if (reading) {
     const end = endToRead(s);
-    if (end !== null) {
+    // OTP's driver finds an invalid header on its next read, not in the pass
+    // that delivered the packets before it: until more bytes or the peer's
+    // close arrive, the socket stays open and its owner can still answer
+    // them (checked with OTP 25, {active, true} and {active, N}).
+    const invalidAfterPackets = delivered && framer.state.tag === 'failed' && s.eof === null;
+    if (end !== null && !invalidAfterPackets) {
       tellEnd(s, end);
       return;
     }

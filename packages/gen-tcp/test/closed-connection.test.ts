@@ -420,3 +420,30 @@ describe('socket monitors (inet.monitor, inet.cancelMonitor)', () => {
   });
 });
 
+
+/**
+ * A good packet and an invalid header in one segment, on an active socket
+ * (OTP 25 escript: the owner gets the packet and its reply goes out; the
+ * invalid header is found on the driver's next read, here the peer's close).
+ */
+describe('an invalid header right after a packet, active true and N', () => {
+  for (const active of [true, 5] as const) {
+    it(`{active, ${String(active)}}: the packet arrives, the reply goes out, emsgsize comes with the next read`, async () => {
+      await run(async () => {
+        const l: ListenSocket = ok(await gen_tcp.listen(0, [['ip', [127, 0, 0, 1]], 'binary', ['packet', 4], ['active', active]]));
+        const c = ok(await gen_tcp.connect([127, 0, 0, 1], ok(inet.port(l)), ['binary', ['active', false]]));
+        const s = ok(await gen_tcp.accept(l, 1000));
+        gen_tcp.close(l);
+        expect(await gen_tcp.send(c, [[0, 0, 0, 2], 'ok', [0xff, 0xff, 0xff, 0xff]])).toBe('ok');
+        const first = await receive(['tcp', s, _], after(2000));
+        expect(first?.[2]).toEqual(Buffer.from('ok'));
+        expect(await gen_tcp.send(s, 'reply')).toBe('ok');
+        expect(await gen_tcp.recv(c, 0, 2000)).toEqual(['ok', Buffer.from([0, 0, 0, 5, ...Buffer.from('reply')])]);
+        expect(await receive([_, s, _], ['tcp_closed', s], after(200))).toBeUndefined();
+        gen_tcp.close(c);
+        expect(await receive([_, s, _], after(2000))).toEqual(['tcp_error', s, 'emsgsize']);
+        expect(await receive(['tcp_closed', s], after(2000))).toEqual(['tcp_closed', s]);
+      });
+    });
+  }
+});
