@@ -39,17 +39,19 @@ interface Config {
 
 // Concurrent: the cases are independent (each has its own echo server) and mostly wait on
 // timers and sockets; one after the other, the two slow cases alone take over 30 s.
+// Each case moves about 2 MB through list-mode sockets: on a loaded machine that takes
+// more than the default 10 s, hence the 60 s bound.
 describe.concurrent('gen_tcp_echo_SUITE', () => {
-  it('active_echo', () => echoTest([], activeEcho, { slow: false }));
-  it('passive_echo', () => echoTest([['active', false]], passiveEcho, { slow: false }));
-  it('active_once_echo', () => echoTest([['active', 'once']], activeOnceEcho, { slow: false }));
+  it('active_echo', () => echoTest([], activeEcho, { slow: false }), 60_000);
+  it('passive_echo', () => echoTest([['active', false]], passiveEcho, { slow: false }), 60_000);
+  it('active_once_echo', () => echoTest([['active', 'once']], activeOnceEcho, { slow: false }), 60_000);
   it('slow_active_echo', () => echoTest([], activeEcho, { slow: true }), 60_000);
   it('slow_passive_echo', () => echoTest([['active', false]], passiveEcho, { slow: true }), 60_000);
-  it('limit_active_echo', () => echoTest([['packet_size', 10]], activeEcho, { slow: false, packetSize: 10 }));
-  it('limit_passive_echo', () => echoTest([['packet_size', 10], ['active', false]], passiveEcho, { slow: false, packetSize: 10 }));
+  it('limit_active_echo', () => echoTest([['packet_size', 10]], activeEcho, { slow: false, packetSize: 10 }), 60_000);
+  it('limit_passive_echo', () => echoTest([['packet_size', 10], ['active', false]], passiveEcho, { slow: false, packetSize: 10 }), 60_000);
   // As in OTP's source: the client still gets {packet_size, 10}; the large value only selects the probed sizes.
-  it('large_limit_active_echo', () => echoTest([['packet_size', 10]], activeEcho, { slow: false, packetSize: 2 ** 32 - 1 }));
-  it('large_limit_passive_echo', () => echoTest([['packet_size', 10], ['active', false]], passiveEcho, { slow: false, packetSize: 2 ** 32 - 1 }));
+  it('large_limit_active_echo', () => echoTest([['packet_size', 10]], activeEcho, { slow: false, packetSize: 2 ** 32 - 1 }), 60_000);
+  it('large_limit_passive_echo', () => echoTest([['packet_size', 10], ['active', false]], passiveEcho, { slow: false, packetSize: 2 ** 32 - 1 }), 60_000);
 });
 
 // ---- echo_test ----
