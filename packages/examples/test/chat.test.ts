@@ -238,6 +238,32 @@ describe('the chat server', () => {
     expect(await again.ask('/nick bob')).toBe('* you are now bob');
   });
 
+  it('drops a client that stops reading once a write to it waits past send_timeout', async () => {
+    await chat.stop();
+    chat = await startChat({ port: 0, sendTimeout: 200, log: (line) => logged.push(line) });
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.ask('/join lobby');
+    await bob.ask('/join lobby');
+    await alice.next();
+    bob.socket.pause(); // bob reads no more: his kernel buffers fill, then the server's queue to him
+    const line = 'x'.repeat(1000);
+    let left = '';
+    // Bounded: 20,000 lines of 1 KB are far more than the socket buffers hold.
+    for (let i = 0; i < 20_000 && left === ''; i++) {
+      alice.send(line);
+      for (;;) {
+        const got = await alice.next(5000);
+        if (got.startsWith('* bob left')) left = got;
+        else expect(got).toBe(`<alice> ${line}`);
+        if (got === `<alice> ${line}` || left !== '') break;
+      }
+    }
+    expect(left).toBe('* bob left #lobby (disconnected)');
+    expect(await alice.ask('/who')).toBe('* #lobby: alice');
+    expect(logged).toEqual([]);
+  });
+
   it('keeps the room right while 30 clients join, talk and crash at will', async () => {
     const watcher = await connect('watcher');
     expect(await watcher.ask('/join lobby')).toBe('* joined #lobby: watcher');

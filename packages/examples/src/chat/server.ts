@@ -23,6 +23,8 @@ import { registry } from './registry.js';
 export interface ChatOptions {
   /** TCP port on 127.0.0.1, 0 for any free one. @default 0 */
   readonly port?: number;
+  /** How long a write to a client may wait on a client that does not read before it is dropped (ms). @default 5000 */
+  readonly sendTimeout?: number;
   /** Where crashes of client processes are reported. @default a line on stderr */
   readonly log?: (line: string) => void;
 }
@@ -44,12 +46,12 @@ type Listening = readonly ['ok', number] | readonly ['error', string];
  * the server cannot listen (`eaddrinuse`, …).
  */
 export async function startChat(options: ChatOptions = {}): Promise<ChatServer> {
-  const { port = 0, log = (line: string) => process.stderr.write(`${line}\n`) } = options;
+  const { port = 0, sendTimeout = 5000, log = (line: string) => process.stderr.write(`${line}\n`) } = options;
   let told!: (outcome: Listening) => void;
   const listening = new Promise<Listening>((resolve) => {
     told = resolve;
   });
-  const pid = spawn(server, port, log, told);
+  const pid = spawn(server, port, sendTimeout, log, told);
   // A server that dies before it listens answers too (a later answer is ignored).
   onExit(pid, (reason) => told(['error', `the server exited: ${formatReason(reason)}`]));
   const outcome = await listening;
@@ -66,7 +68,7 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatServer> 
   };
 }
 
-async function server(port: number, log: (line: string) => void, told: (outcome: Listening) => void): Promise<void> {
+async function server(port: number, sendTimeout: number, log: (line: string) => void, told: (outcome: Listening) => void): Promise<void> {
   processFlag('trap_exit', true);
   const listened = await gen_tcp.listen(port, [
     'binary',
@@ -75,7 +77,7 @@ async function server(port: number, log: (line: string) => void, told: (outcome:
     ['ip', [127, 0, 0, 1]],
     ['reuseaddr', true],
     // A client that stops reading is dropped rather than left to fill memory.
-    ['send_timeout', 5000],
+    ['send_timeout', sendTimeout],
     ['send_timeout_close', true],
   ]);
   if (listened[0] === 'error') {
