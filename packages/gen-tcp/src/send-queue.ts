@@ -78,8 +78,11 @@ interface Suspended {
 const TIMEOUT: SendResult = Object.freeze(['error', 'timeout'] as const);
 const noop = (): void => {};
 
-/** OTP's INET_CLOSE_TIMEOUT: a closed socket's output that makes no progress for this long is dropped. */
-export const CLOSE_PROGRESS_MS = 5000;
+/**
+ * @internal How long a closed socket's queued output may make no progress
+ * before it is dropped: OTP's INET_CLOSE_TIMEOUT, 5 s. Tests shorten it.
+ */
+export const closeTiming = { progressMs: 5000 };
 
 /** The caller's pid, or null outside processes (send works from anywhere; only waiting needs a process to wake). */
 function currentPid(): Pid | null {
@@ -123,10 +126,14 @@ export class SendQueue<H extends SendHost> {
   /** inside `failed`: the socket layer may close the socket, the busy sender is answered first */
   private failing = false;
   private netError: string | null = null;
-  /** Passed to every `net.write`: a completed write may bring the queue down to the low watermark. */
-  private readonly written = (): void => {
+  /**
+   * Passed to every `net.write`: a completed write may bring the queue down
+   * to the low watermark. A failed one does not free the sender: the socket
+   * is failing (`netClosed` answers it).
+   */
+  private readonly written = (error?: Error | null): void => {
     const busy = this.busy;
-    if (busy === null) return;
+    if (busy === null || error) return;
     if (this.host.net.writableLength > this.host.opts.lowWatermark) return;
     this.release(busy, 'ok');
   };
@@ -182,7 +189,7 @@ export class SendQueue<H extends SendHost> {
    * peer close or error it told, a failed send): a busy sender gets
    * `closed` (`econnreset` after a reset, with `show_econnreset`), the
    * waiting ones what a send on the closed socket gets. Queued output keeps
-   * going out; if it makes no progress for `CLOSE_PROGRESS_MS`, or `linger`
+   * going out; if it makes no progress for 5 s (`closeTiming`), or `linger`
    * is `[true, T]` and T seconds pass, the Node socket is destroyed and the
    * rest dropped.
    */
@@ -309,7 +316,7 @@ export class SendQueue<H extends SendHost> {
       const now = progressMark(net);
       if (now === last) drop();
       last = now;
-    }, CLOSE_PROGRESS_MS);
+    }, closeTiming.progressMs);
     check.unref();
     const deadline = lingerOn ? setTimeout(drop, lingerSeconds * 1000) : null;
     deadline?.unref();

@@ -198,7 +198,7 @@ describe('the owner crashes while data streams in', () => {
             const streamer = spawn(async () => {
               const chunk = Buffer.alloc(16 * KiB, 0x41);
               for (let i = 0; i < 2000; i++) {
-                const r = gen_tcp.send(c, chunk);
+                const r = await gen_tcp.send(c, chunk);
                 if (r !== 'ok') {
                   send(me, ['send failed', r]);
                   return;
