@@ -46,10 +46,12 @@ export type { Clock } from './clock.js';
 // OTP behaviours: namespaces, as the Erlang modules (genServer.call, supervisor.startChild)
 export * as genServer from './behaviours/gen-server.js';
 export * as supervisor from './behaviours/supervisor.js';
+export * as genStatem from './behaviours/gen-statem.js';
 export { CallExit } from './behaviours/gen.js';
 export type { From, ServerName, ServerRef, StartResult, StartOptions } from './behaviours/gen.js';
 export type { GenServer } from './behaviours/gen-server.js';
 export type { Supervisor, ChildSpec, SupFlags } from './behaviours/supervisor.js';
+export type { GenStatem } from './behaviours/gen-statem.js';
 
 // For drivers (gen-tcp): owner exit hooks and moving queued messages
 export { onExit, takeMessages } from './driver.js';
