@@ -656,37 +656,28 @@ describe('states that are terms (handle_event_function)', () => {
 });
 
 describe('a ported machine: a code lock (state_functions)', () => {
-  /**
-   * locked(cast, {button, B}, #{code := Code, input := In} = D) -> ... when the
-   * code is complete: {next_state, open, D#{input := []}}; open(enter, _, _) ->
-   * {keep_state_and_data, [{state_timeout, 1000, lock}]}; open(state_timeout,
-   * lock, D) -> {next_state, locked, D}; open({call, From}, status, _) ->
-   * {keep_state_and_data, [{reply, From, open}]}; …
-   */
+  // The code of docs/behaviours.md (its Erlang original is there too), as it stands there.
   type LockState = 'locked' | 'open';
-  interface LockData {
-    readonly code: readonly number[];
-    readonly input: readonly number[];
-  }
+  interface LockData { readonly code: readonly number[]; readonly input: readonly number[] }
+
   const lock: GenStatem<LockState, LockData, readonly number[]> = {
     callbackMode: ['state_functions', 'state_enter'],
     init: (code) => ['ok', 'locked', { code, input: [] }],
     states: {
       locked(type, content, data) {
         if (type === 'enter') return ['keep_state', { ...data, input: [] }];
-        if (type === 'cast' && Array.isArray(content) && content[0] === 'button') {
-          const input = [...data.input, content[1] as number];
+        if (type === 'cast' && content[0] === 'button') {
+          const input = [...data.input, content[1]];
           if (input.length < data.code.length) return ['keep_state', { ...data, input }];
           return input.every((b, i) => b === data.code[i]) ? ['next_state', 'open', data] : ['keep_state', { ...data, input: [] }];
         }
-        if (Array.isArray(type) && type[0] === 'call') return ['keep_state_and_data', [['reply', type[1] as From, 'locked']]];
+        if (Array.isArray(type) && type[0] === 'call') return ['keep_state_and_data', [['reply', type[1], 'locked']]];
         return 'keep_state_and_data';
       },
       open(type, content, data) {
         if (type === 'enter') return ['keep_state_and_data', [['state_timeout', 1000, 'lock']]];
         if (type === 'state_timeout' && content === 'lock') return ['next_state', 'locked', data];
-        if (Array.isArray(type) && type[0] === 'call') return ['keep_state_and_data', [['reply', type[1] as From, 'open']]];
-        // Buttons pressed while open wait for the lock to close.
+        if (Array.isArray(type) && type[0] === 'call') return ['keep_state_and_data', [['reply', type[1], 'open']]];
         return ['keep_state_and_data', 'postpone'];
       },
     },

@@ -26,6 +26,7 @@ import {
   supervisor,
   whereis,
   type ChildSpec,
+  type GenServer,
   type LogReport,
   type Logger,
   type Pid,
@@ -915,7 +916,7 @@ describe('auto_shutdown', () => {
 describe('with genServer children', () => {
   it('restarts a gen_server child that crashes in a callback', async () => {
     await run(async () => {
-      const counter: import('../src/index.ts').GenServer<number> = {
+      const counter: GenServer<number> = {
         init: () => ['ok', 0],
         handleCall: (req, _from, n) => (req === 'crash' ? exit('boom') : ['reply', n + 1, n + 1]),
       };
@@ -928,6 +929,54 @@ describe('with genServer children', () => {
       expect(await genServer.call('counter', 'incr')).toBe(1);
       expect(supervisorReports()).toEqual([['child_terminated', 'boom', 'counter']]);
       expect(whereis('counter')).toBe(await pidOf(s, 'counter'));
+    });
+  });
+});
+
+describe('the example of docs/behaviours.md', () => {
+  // The code of "A ported example, side by side", as it stands there.
+  type Store = ReadonlyMap<string, unknown>;
+  type Request = readonly ['put', string, unknown] | readonly ['get', string];
+
+  const kv: GenServer<Store, [], Request, readonly ['delete', string]> = {
+    init: () => ['ok', new Map()],
+    handleCall(request, _from, store) {
+      switch (request[0]) {
+        case 'put':
+          return ['reply', 'ok', new Map(store).set(request[1], request[2])];
+        case 'get':
+          return ['reply', store.has(request[1]) ? ['ok', store.get(request[1])] : 'error', store];
+      }
+    },
+    handleCast([, key], store) {
+      const next = new Map(store);
+      next.delete(key);
+      return ['noreply', next];
+    },
+  };
+  const startLink = () => genServer.startLink(['local', 'kv'], kv, []);
+  const put = (key: string, value: unknown) => genServer.call('kv', ['put', key, value]);
+  const get = (key: string) => genServer.call('kv', ['get', key]);
+
+  const kvSup: Supervisor<[]> = {
+    init: () => ['ok', [{ strategy: 'one_for_one', intensity: 3, period: 10 }, [{ id: 'kv', start: [startLink, []] }]]],
+  };
+  const startSup = () => supervisor.startLink(['local', 'kv_sup'], kvSup, []);
+
+  it('runs: the store works, and comes back empty after a crash', async () => {
+    await run(async () => {
+      const [tag, sup1] = (await startSup()) as readonly ['ok', Pid];
+      expect(tag).toBe('ok');
+      expect(whereis('kv_sup')).toBe(sup1);
+      expect(await put('lang', 'erlang')).toBe('ok');
+      expect(await get('lang')).toEqual(['ok', 'erlang']);
+      genServer.cast('kv', ['delete', 'lang']);
+      expect(await get('lang')).toBe('error');
+      await put('lang', 'erlang');
+      exit(whereis('kv')!, 'crash');
+      await settled();
+      expect(await get('lang')).toBe('error');
+      expect(supervisorReports()).toEqual([['child_terminated', 'crash', 'kv']]);
     });
   });
 });

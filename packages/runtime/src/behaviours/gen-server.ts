@@ -224,7 +224,11 @@ async function loop(mod: GenServer<unknown>, parent: Pid, state: unknown, timeou
           const request = terminateRequest(message);
           if (request !== undefined) return terminate(mod, request.reason, state);
           if (isTuple(message, 'EXIT', 3) && message[1] === parent) return terminate(mod, message[2], state);
-          if (mod.handleInfo === undefined) continue;
+          if (mod.handleInfo === undefined) {
+            // Dropped, as OTP does (it also logs it): like ['noreply', state], so a timeout set before is gone.
+            timeout = Infinity;
+            continue;
+          }
           result = mod.handleInfo(message, state);
         }
       }
