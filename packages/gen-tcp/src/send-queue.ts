@@ -123,6 +123,7 @@ export class SendQueue<H extends SendHost> {
   private suspended: Suspended[] | null = null;
   private corked = false;
   private watching = false;
+  private draining = false;
   /** inside `failed`: the socket layer may close the socket, the busy sender is answered first */
   private failing = false;
   private netError: string | null = null;
@@ -137,10 +138,8 @@ export class SendQueue<H extends SendHost> {
     if (this.host.net.writableLength > this.host.opts.lowWatermark) return;
     this.release(busy, 'ok');
   };
-  private readonly flush = (): void => {
-    this.corked = false;
-    this.host.net.uncork();
-  };
+  /** delay_send's flush, made on first use. */
+  private flush: (() => void) | null = null;
 
   constructor(host: H, hooks: SendHooks<H>) {
     this.host = host;
@@ -171,7 +170,12 @@ export class SendQueue<H extends SendHost> {
       // OTP queues and flushes on a 0 timer; writes until then go out together.
       this.corked = true;
       net.cork();
-      setImmediate(this.flush);
+      setImmediate(
+        (this.flush ??= () => {
+          this.corked = false;
+          this.host.net.uncork();
+        }),
+      );
     }
     let bytes = 0;
     for (const chunk of chunks) {
@@ -265,7 +269,14 @@ export class SendQueue<H extends SendHost> {
       if (waiter === undefined) return;
       waiter.unhook();
       // A promise when this sender made the socket busy again: it waits on that.
-      waiter.resolve(this.hooks.resend(this.host, waiter.data, waiter.pid));
+      let result: SendResult | Promise<SendResult>;
+      try {
+        result = this.hooks.resend(this.host, waiter.data, waiter.pid);
+      } catch (error) {
+        // Data changed since the call into something send refuses: the sender gets the badarg.
+        result = Promise.reject(error);
+      }
+      waiter.resolve(result);
     }
   }
 
@@ -305,7 +316,8 @@ export class SendQueue<H extends SendHost> {
 
   private drainAfterClose(): void {
     const net = this.host.net;
-    if (net.destroyed || net.writableLength === 0) return;
+    if (this.draining || net.destroyed || net.writableLength === 0) return;
+    this.draining = true;
     const [lingerOn, lingerSeconds] = this.host.opts.linger;
     let last = progressMark(net);
     const check = setInterval(() => {
