@@ -14,3 +14,9 @@ export { ListenSocket } from './listener.js';
 export type { AcceptResult } from './listener.js';
 export { decodePacket, encodePacket, flattenIodata, isPacketType } from './packet/index.js';
 export type { PacketType, IoData, DecodeResult, HttpPacket, HttpUri, HttpMethod, HttpHeaderName, HttpString } from './packet/index.js';
+
+// The acceptor pool (Ranch for gen_tcp): pool.startListener, pool.handshake, …
+export * as pool from './pool/pool.js';
+export type { ListenerRef, ListenerOptions, MaxConnections, ConnectionShutdown, Protocol, ProtocolModule, ProtocolStartResult, ConnectionHandler } from './pool/options.js';
+export type { ListenerInfo, StopOptions, StartListenerResult, Comparison } from './pool/pool.js';
+export type { PoolEventName } from './pool/events.js';
