@@ -27,6 +27,9 @@ interface Frame {
  * is not iodata.
  */
 export function flattenIodata(data: IoData, fn = 'flattenIodata'): Buffer[] {
+  // The common sends, one Buffer or one string, without the walk's set-up.
+  if (Buffer.isBuffer(data)) return data.length === 0 ? [] : [data];
+  if (typeof data === 'string') return data.length === 0 ? [] : [Buffer.from(data, 'utf8')];
   const out: Buffer[] = [];
   let bytes: number[] = [];
   const flushBytes = (): void => {
