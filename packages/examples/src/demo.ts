@@ -4,8 +4,8 @@
  * along links to a process that traps exits, a monitor, a timer, and a
  * selective receive, then a summary. Exits 0 when everything behaved.
  *
- * Then a gen_tcp echo server with an acceptor pool, driven by three clients
- * over 127.0.0.1.
+ * Then the examples' echo server, driven by three clients, and the chat
+ * server with two users in a room, one of whom vanishes, all over 127.0.0.1.
  */
 import {
   _,
@@ -28,7 +28,9 @@ import {
   type Pid,
 } from '@beamline/runtime';
 import * as gen_tcp from '@beamline/gen-tcp';
-import { port, setopts, type ListenSocket, type TcpSocket } from '@beamline/gen-tcp';
+import type { TcpSocket } from '@beamline/gen-tcp';
+import { startChat } from './chat/server.js';
+import { startEchoServer } from './echo-server.js';
 
 const checks: [string, boolean][] = [];
 function check(what: string, ok: boolean): void {
@@ -114,47 +116,70 @@ async function main(): Promise<void> {
   check(`${tick}; the others stayed in order: ${rest.join(', ')}`, tick === 'got the tick first' && rest.join() === 'noise-1,noise-2');
 
   check(`'counter' is unregistered once it exited: ${String(whereis('counter'))}`, whereis('counter') === undefined);
+}
 
-  // gen_tcp: an echo server, {packet, 2} and {active, once}, two acceptors sharing one listen socket.
-  const [, listenSocket] = (await gen_tcp.listen(0, ['binary', ['packet', 2], ['active', 'once'], ['ip', [127, 0, 0, 1]]])) as readonly ['ok', ListenSocket];
-  const [, echoPort] = port(listenSocket) as readonly ['ok', number];
-  const acceptors = [0, 1].map(() => monitor(spawn(echoAcceptor, listenSocket)));
+/** The servers run in processes of their own; this process drives them as clients would. */
+async function tcp(echoPort: number, chatPort: number): Promise<void> {
+  const me = self();
+  // gen_tcp: the echo server of `pnpm --filter @beamline/examples echo`, {packet, 2} and {active, once}.
   for (let i = 0; i < 3; i++) spawn(echoClient, echoPort, me, i);
   const echoed: string[] = [];
   for (let i = 0; i < 3; i++) {
     const m = await receive(['echoed', _], after(2000));
     if (m !== undefined) echoed.push(m[1] as string);
   }
-  gen_tcp.close(listenSocket);
-  // Closing the listen socket ends both acceptors' accept with 'closed'.
-  for (const ref of acceptors) await receive(['DOWN', ref, 'process', _, 'normal'], after(1000));
   check(`echo server on port ${echoPort} answered ${echoed.length} clients: ${echoed.sort().join(', ')}`, echoed.length === 3);
-}
 
-// server(LS) -> {ok, S} = gen_tcp:accept(LS), loop(S), server(LS).
-async function echoAcceptor(listenSocket: ListenSocket): Promise<void> {
-  for (;;) {
-    const r = await gen_tcp.accept(listenSocket);
-    if (r[0] === 'error') return; // the listen socket was closed
-    const s = r[1];
-    for (;;) {
-      const m = await receive(['tcp', s, _], ['tcp_closed', s]);
-      if (m[0] === 'tcp_closed') break;
-      setopts(s, [['active', 'once']]);
-      gen_tcp.send(s, m[2] as Buffer);
-    }
-  }
+  // The chat server of `pnpm --filter @beamline/examples chat`: two users in a room, one of them vanishes.
+  const alice = spawn(chatUser, chatPort, me, 'alice');
+  const bob = spawn(chatUser, chatPort, me, 'bob');
+  const heard = (who: string, text: RegExp) =>
+    receive(
+      on(['heard', who, (line: unknown) => typeof line === 'string' && text.test(line)], (m) => m[2] as string),
+      after(3000, () => `(nothing like ${text} for ${who})`),
+    );
+  const joinedAlice = await heard('alice', /joined #lobby/);
+  const joinedBob = await heard('bob', /joined #lobby/);
+  send(alice, ['say', 'hello, bob']);
+  const bobHeard = await heard('bob', /<alice>/);
+  send(bob, ['say', 'hi alice, got to go']);
+  const aliceHeard = await heard('alice', /<bob>/);
+  exit(bob, 'kill'); // bob's client process dies; its socket closes with it
+  const gone = await heard('alice', /bob left/);
+  for (const line of [joinedAlice, joinedBob, bobHeard, aliceHeard, gone]) console.log(`  chat: ${line}`);
+  check(`chat server on port ${chatPort}: a message each way, and bob's disappearance told to alice`, bobHeard === '<alice> hello, bob' && aliceHeard === '<bob> hi alice, got to go' && /bob left #lobby/.test(gone));
+  exit(alice, 'kill');
 }
 
 async function echoClient(echoPort: number, parent: Pid, i: number): Promise<void> {
   const [, s] = (await gen_tcp.connect([127, 0, 0, 1], echoPort, ['binary', ['packet', 2], ['active', false]])) as readonly ['ok', TcpSocket];
-  gen_tcp.send(s, `hello from client ${i}`);
+  await gen_tcp.send(s, `hello from client ${i}`);
   const r = await gen_tcp.recv(s, 0, 1000);
   gen_tcp.close(s);
   send(parent, ['echoed', r[0] === 'ok' ? (r[1] as Buffer).toString() : `error ${String(r[1])}`]);
 }
 
+/** A chat user: picks a nick, joins #lobby, says what it is told to, and reports every line it hears. */
+async function chatUser(chatPort: number, parent: Pid, nick: string): Promise<void> {
+  const [, s] = (await gen_tcp.connect([127, 0, 0, 1], chatPort, ['binary', ['packet', 'line'], ['active', true]])) as readonly ['ok', TcpSocket];
+  await gen_tcp.send(s, `/nick ${nick}\n/join lobby\n`);
+  for (;;) {
+    const m = await receive(['tcp', s, _], ['tcp_closed', s], ['say', _]);
+    if (m[0] === 'tcp_closed') return;
+    if (m[0] === 'say') await gen_tcp.send(s, `${String(m[1])}\n`);
+    else send(parent, ['heard', nick, (m[2] as Buffer).toString().trimEnd()]);
+  }
+}
+
 await run(main);
+// The servers are started and stopped from top-level code, as a program's main would.
+const echo = await startEchoServer({ packet: 2, active: 'once' });
+const chat = await startChat({ log: (line) => console.log(`  chat server: ${line}`) });
+await run(() => tcp(echo.port, chat.port));
+await echo.stop();
+await chat.stop();
+// The chat server's last processes (linked to it) end with it, a turn of the event loop later.
+for (let i = 0; i < 100 && processes().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 const live = processes().length;
 const failed = checks.filter(([, ok]) => !ok).length;
 console.log(`\n${checks.length - failed}/${checks.length} checks passed; ${live} processes left running`);
