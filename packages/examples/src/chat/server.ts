@@ -14,7 +14,7 @@
  * reason `shutdown`, and the links carry it to every other process; each
  * client's socket closes as its owner goes.
  */
-import { _, after, exit, formatReason, isPid, monitor, onExit, processFlag, receive, run, self, send, sleep, spawn, spawnLink, type Pid } from '@beamline/runtime';
+import { _, exit, formatReason, isPid, onExit, processFlag, receive, self, send, sleep, spawn, spawnLink, type Pid } from '@beamline/runtime';
 import * as gen_tcp from '@beamline/gen-tcp';
 import type { ListenSocket } from '@beamline/gen-tcp';
 import { chatClient } from './client.js';
@@ -52,19 +52,23 @@ export async function startChat(options: ChatOptions = {}): Promise<ChatServer> 
     told = resolve;
   });
   const pid = spawn(server, port, sendTimeout, log, told);
-  // A server that dies before it listens answers too (a later answer is ignored).
-  onExit(pid, (reason) => told(['error', `the server exited: ${formatReason(reason)}`]));
+  const exited = new Promise<void>((resolve) => {
+    onExit(pid, (reason) => {
+      // A server that dies before it listens answers too (a later answer is ignored).
+      told(['error', `the server exited: ${formatReason(reason)}`]);
+      resolve();
+    });
+  });
   const outcome = await listening;
   if (outcome[0] === 'error') throw new Error(`chat: cannot listen on port ${port}: ${outcome[1]}`);
   return {
     port: outcome[1],
     pid,
-    stop: () =>
-      run(async () => {
-        const ref = monitor(pid);
-        send(pid, 'stop');
-        await receive(['DOWN', ref, 'process', pid, _], after(5000));
-      }),
+    // A plain promise, not run(): inside a process it is awaited through awaitPromise, like start.
+    stop: async () => {
+      send(pid, 'stop');
+      await exited;
+    },
   };
 }
 
