@@ -229,6 +229,8 @@ export class SendQueue<H extends SendHost> {
     const promise = new Promise<SendResult>((r) => {
       resolve = r;
     });
+    // A sender that never awaits must not leave an unhandled rejection (its data turned invalid).
+    promise.catch(noop);
     const waiter: Suspended = { data, pid, resolve, unhook: noop };
     const list = (this.suspended ??= []);
     list.push(waiter);
