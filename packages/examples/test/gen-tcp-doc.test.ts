@@ -102,7 +102,7 @@ describe('client/0, server/0 and do_recv/2', () => {
     });
     expect(reason).toBeInstanceOf(BadMatch);
     expect((reason as BadMatch).value).toEqual(['error', 'econnrefused']);
-    expect((reason as BadMatch).message).toBe('no match of right hand side value {error,econnrefused}');
+    expect((reason as BadMatch).message).toBe("no match of right hand side value [ 'error', 'econnrefused' ]");
   });
 
   it('pnpm doc:client-server runs both and prints what the server read', async () => {

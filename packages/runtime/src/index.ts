@@ -34,6 +34,9 @@ export type { RuntimeEvents } from './telemetry.js';
 export { setLogger, defaultLogger } from './logger.js';
 export type { Logger, LogReport } from './logger.js';
 
+// Assertive matches: `{ok, X} = Expr`, `ok = Expr`
+export { okMatch, okAtom, BadMatch } from './match.js';
+
 // Errors and system messages
 export { BeamlineError, ProcessExit, formatReason, badarg } from './errors.js';
 export type { ErrorCode } from './errors.js';
