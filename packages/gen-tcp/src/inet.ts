@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { BeamlineError, Pid, Ref, badarg, self, send } from '@beamline/runtime';
 import { ListenSocket } from './listener.js';
-import { applyOptionChanges, getoptsValue, parseOptions, show, type GetoptsEntry, type OptionInput } from './options.js';
+import { applyOptionChanges, getoptsValue, nextActive, parseOptions, show, type ActiveOption, type GetoptsEntry, type OptionInput } from './options.js';
 import { addMonitor, cancelMonitor as cancelSocketMonitor, deadMonitor } from './monitors.js';
 import { openSockets } from './stats.js';
 import { TcpSocket, connected, isActive, optionsChanged, portAlive } from './socket.js';
@@ -69,6 +69,10 @@ export function port(socket: TcpSocket | ListenSocket): readonly ['ok', number] 
  */
 export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput): 'ok' | readonly ['error', 'einval'] {
   const s = check('setopts', socket);
+  if (s instanceof TcpSocket) {
+    const requested = activeOnly(options);
+    if (requested !== undefined) return setActive(s, requested);
+  }
   const changes = parseOptions('setopts', options);
   if (!isOpen(s)) return ['error', 'einval'];
   if (s instanceof ListenSocket) {
@@ -91,6 +95,44 @@ export function setopts(socket: TcpSocket | ListenSocket, options: OptionInput):
   for (let i = 0; i < applied.passiveMessages; i++) send(s.owner, ['tcp_passive', s]);
   optionsChanged(s, wasActive);
   return applied.result === 'ok' ? 'ok' : ['error', 'einval'];
+}
+
+/**
+ * The value of a setopts that changes `active` alone, with a valid value
+ * (`[['active', A]]` or `{ active: A }`), else undefined: the call of every
+ * `{active, once}` receive loop, which `setActive` applies without parsing
+ * the list or copying the options record. Anything else, bad values
+ * included, takes the full path.
+ */
+function activeOnly(options: unknown): ActiveOption | undefined {
+  let value: unknown;
+  if (Array.isArray(options)) {
+    const option: unknown = options[0];
+    if (options.length !== 1 || !Array.isArray(option) || option.length !== 2 || option[0] !== 'active') return undefined;
+    value = option[1];
+  } else if (options !== null && typeof options === 'object' && Object.getPrototypeOf(options) === Object.prototype) {
+    const keys = Object.keys(options);
+    if (keys.length !== 1 || keys[0] !== 'active' || Object.getOwnPropertySymbols(options).length > 0) return undefined;
+    value = (options as { active: unknown }).active;
+  } else {
+    return undefined;
+  }
+  if (value === true || value === false || value === 'once') return value;
+  return Number.isInteger(value) && (value as number) >= -32768 && (value as number) <= 32767 ? (value as number) : undefined;
+}
+
+/** `setopts(s, [['active', requested]])`: what the full path does for that one change. */
+function setActive(s: TcpSocket, requested: ActiveOption): 'ok' | readonly ['error', 'einval'] {
+  if (!portAlive(s)) return ['error', 'einval'];
+  const wasActive = isActive(s);
+  const step = nextActive(s.active, requested);
+  if (step !== 'einval') {
+    // Only s.active changes: s.opts.active is not kept current (deliveries change the mode too); getopts reads s.active.
+    s.active = step.active;
+    if (step.passive) send(s.owner, ['tcp_passive', s]);
+  }
+  optionsChanged(s, wasActive);
+  return step === 'einval' ? ['error', 'einval'] : 'ok';
 }
 
 /**
