@@ -23,7 +23,9 @@ async function acceptorLoop(ref: ListenerRef, listenSocket: ListenSocket, connsS
   // Anything else sent to an acceptor is dropped (Ranch logs it), so the mailbox never grows.
   const stray = (m: unknown): boolean => !(Array.isArray(m) && m[1] === monitorRef);
   for (;;) {
-    const r = await accept(listenSocket);
+    // A connection already queued comes back at once: no await, no trip through the scheduler.
+    const pending = accept(listenSocket);
+    const r = Array.isArray(pending) ? (pending as Awaited<typeof pending>) : await pending;
     if (r[0] === 'ok') {
       const socket = r[1];
       if (telemetry.listening) telemetry.emit('pool:accept', { ref, acceptor: me, socket });

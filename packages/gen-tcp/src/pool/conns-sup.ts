@@ -264,6 +264,7 @@ function handOver(state: State, acceptor: Pid, socket: TcpSocket, sup: Pid, conn
   if (telemetry.listening) telemetry.emit('pool:connection-start', { ref: state.ref, pid: conn, socket });
   if (state.active < state.listener.maxConnections) send(acceptor, self());
   else state.sleepers.push(acceptor);
+  if (state.waiters.length > 0) answerWaiters(state);
 }
 
 /**

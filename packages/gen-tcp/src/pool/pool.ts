@@ -42,12 +42,13 @@ function checkTimeout(fn: string, timeout: unknown): number {
   return badarg(fn, `timeout must be a non-negative integer of milliseconds or 'infinity', got ${show(timeout)}`);
 }
 
-/** Digs the listen error out of a failed start: `['listen_error', ref, reason]` anywhere in the reason. */
-function listenError(reason: unknown): unknown {
-  let r = reason;
-  for (let depth = 0; depth < 6 && Array.isArray(r); depth++) {
-    if (r[0] === 'listen_error' && r.length === 3) return r[2];
-    r = r[r.length - 1];
+/** The listen error in a failed start: `['listen_error', ref, reason]` anywhere inside the reason. */
+function listenError(reason: unknown, depth = 0): unknown {
+  if (!Array.isArray(reason) || depth > 6) return undefined;
+  if (reason.length === 3 && reason[0] === 'listen_error') return reason[2];
+  for (const part of reason) {
+    const found = listenError(part, depth + 1);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
