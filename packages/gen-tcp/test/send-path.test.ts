@@ -565,7 +565,8 @@ describe('close with output queued for a peer that does not read', () => {
       expect(queued(s)).toBeGreaterThan(0);
       const started = performance.now();
       expect(gen_tcp.close(s)).toBe('ok');
-      expect(performance.now() - started).toBeLessThan(50);
+      // At once (OTP's close would wait here); the bound leaves room for a loaded machine.
+      expect(performance.now() - started, 'close took').toBeLessThan(250);
       expect(await receive(['sent', filler, _], after(1000))).toEqual(['sent', filler, ['error', 'closed']]);
       // The data of every send that said ok, and of the one that was waiting, is delivered, then the end.
       const [data, end] = await readAll(peer, 2000);
@@ -582,9 +583,10 @@ describe('close with output queued for a peer that does not read', () => {
       const [, , fills] = await receive(['filled', filler, _], after(10_000)).then((m) => m ?? [0, 0, 'never']);
       const started = performance.now();
       expect(gen_tcp.close(s)).toBe('ok');
-      expect(performance.now() - started).toBeLessThan(50);
+      // At once (OTP's close would wait here); the bound leaves room for a loaded machine.
+      expect(performance.now() - started, 'close took').toBeLessThan(250);
       await waitUntil('the socket is destroyed', () => s.net.destroyed, 3000);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+      expect(performance.now() - started, 'destroyed after').toBeGreaterThanOrEqual(990);
       const [data, end] = await readAll(peer, 2000);
       expect(data.length).toBeLessThan((fills as number) * fill.length);
       expect(end).toEqual(['error', 'closed']);
