@@ -63,6 +63,11 @@ export class Server {
     });
   }
 
+  /** The server's OS process id (for the Erlang server, the VM's). */
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
   /** The next line the server prints, within `ms`. */
   nextLine(ms: number): Promise<string> {
     const queued = this.#lines.shift();
