@@ -61,6 +61,13 @@ export class ChunkQueue implements ByteView {
   indexOf(byte: number, from: number, to: number): number {
     if (to > this.#length) to = this.#length;
     if (from >= to) return -1;
+    // The common case, a line inside the first chunk: no walk over the chunks.
+    const head = this.#chunks[this.#head];
+    const offset = this.#offset;
+    if (head !== undefined && to + offset <= head.length) {
+      const found = this.#find(head, byte, from + offset);
+      return found >= 0 && found < to + offset ? found - offset : -1;
+    }
     this.#seek(from);
     let i = this.#cursorChunk;
     let start = this.#cursorPos;
