@@ -269,9 +269,8 @@ ${notes.length === 0 ? '' : `\nAlso measured in the same runs:\n${notes.join('\n
   joins its unread tail to each new chunk, so 64-KiB packets cost it about two
   copies, which is why the Framer is ahead there. With 64-byte packets and short
   lines both deliver views, and the Framer, which pays for its generality
-  (any packet type, the buffer window, \`packet_size\`), lands between 0.7×
-  and 1.3× of the hand-written decoder from run to run on this machine; line
-  framing is the lowest, around the 0.8× target.
+  (any packet type, the buffer window, \`packet_size\`), lands between 0.85×
+  and 1.3× of the hand-written decoder from run to run on this machine.
 - decodePacket in a loop (the notes) is not what a socket runs. Its figure
   is low under tsx, which compiles with esbuild's keepNames: each call builds a
   \`bufferView\` and an options closure, and keepNames wraps each new function
