@@ -4,12 +4,15 @@
  *
  * Where OTP uses `?WHICH_LOCAL_ADDR(inet)` (a non-loopback address of the
  * host) these tests use 127.0.0.1: they only ever talk to this machine over
- * loopback. Cases this port cannot support (fd passing, AF_UNIX, sockaddr
+ * loopback. `t_connect_timeout` needs a connect that waits: instead of an
+ * unused address it connects to a full listen queue held by an Erlang peer. Cases this port cannot support (fd passing, AF_UNIX, sockaddr
  * maps, IPV6_TCLASS, the socket backend, tcp_module) are ported as checks
  * that the option is refused with a clear badarg, named
  * `<case> (not supported: …)`.
  */
+import { spawn as spawnChild } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { _, after, receive, run } from '@beamline/runtime';
 import * as gen_tcp from '../../src/index.ts';
@@ -41,6 +44,29 @@ const hasIpv6Loopback: boolean = await new Promise((resolve) => {
 });
 const NO_IPV6 = 'IPv6 loopback (::1) is not available on this machine';
 
+/** An Erlang peer holding a 127.0.0.1 listen socket that never accepts (otp/erlang/no_accept.escript). */
+async function noAcceptPeer(): Promise<{ port: number; stop: () => void }> {
+  const script = fileURLToPath(new URL('./erlang/no_accept.escript', import.meta.url));
+  const child = spawnChild('escript', [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the Erlang peer did not print its port within 15 s')), 15_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run escript (install Erlang/OTP: apt-get install -y erlang-base): ${error.message}`));
+    });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  return { port, stop: () => child.kill() };
+}
+
 describe('gen_tcp_api_SUITE: t_accept', () => {
   // OTP: accept(L, 200) on a listen socket nobody connects to returns {error,timeout} after 0.2-1.0 s.
   it('t_accept_timeout', async () => {
@@ -53,6 +79,25 @@ describe('gen_tcp_api_SUITE: t_accept', () => {
 });
 
 describe('gen_tcp_api_SUITE: t_connect', () => {
+  // OTP: connect(UnusedIP, Port, [], 200) returns {error, timeout} after 0.2-5 s.
+  // Adapted: no unroutable address (tests talk to 127.0.0.1 only); the connect goes to a
+  // 127.0.0.1 listen socket whose accept queue is full (an Erlang peer that never accepts,
+  // backlog 0), so the kernel drops the SYN and the connect waits, as for an unused address.
+  it('t_connect_timeout', async () => {
+    const peer = await noAcceptPeer();
+    try {
+      await run(async () => {
+        // The first connection fills the queue; the next ones wait.
+        const filler = await gen_tcp.connect(LOOPBACK, peer.port, [], 2000);
+        expect(filler[0]).toBe('ok');
+        await timeout(() => gen_tcp.connect(LOOPBACK, peer.port, [], 200), 0.2, 5);
+        if (filler[0] === 'ok') gen_tcp.close(filler[1]);
+      });
+    } finally {
+      peer.stop();
+    }
+  }, 20_000);
+
   // OTP: connect with only {port, SrcPort} binds that source port; the accepted socket's peername shows it.
   it('t_connect_src_port', async () => {
     await run(async () => {
