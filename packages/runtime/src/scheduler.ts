@@ -129,10 +129,18 @@ export function isIdle(): boolean {
   return running === null && runQueue.length === 0;
 }
 
+/**
+ * Reactions on a settled promise are plain microtasks: Node's
+ * `queueMicrotask` also makes an async resource and a bound function per
+ * call, paid on every wake from I/O. `dispatch` never throws, so nothing
+ * can turn into an unhandled rejection.
+ */
+const settled = Promise.resolve();
+
 function armMicrotask(): void {
   if (microtaskArmed) return;
   microtaskArmed = true;
-  queueMicrotask(onMicrotask);
+  void settled.then(onMicrotask);
 }
 
 function onMicrotask(): void {
