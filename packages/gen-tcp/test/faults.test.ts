@@ -120,7 +120,7 @@ describe('the peer resets the connection inside a framed packet', () => {
             const me = self();
             if (mode === 'passive, early') spawn(async () => send(me, ['pending', await gen_tcp.recv(s, 0, 1000)]));
             await sleep(20);
-            expect(gen_tcp.send(c, [...framing.wire(framing.whole), framing.partial])).toBe('ok');
+            expect(await gen_tcp.send(c, [...framing.wire(framing.whole), framing.partial])).toBe('ok');
             await sleep(30);
             expect(inet.setopts(c, [['linger', [true, 0]]])).toBe('ok');
             gen_tcp.close(c);
@@ -137,7 +137,7 @@ describe('the peer resets the connection inside a framed packet', () => {
               const r = await gen_tcp.recv(s, 0, 200);
               recvs.push(r[0] === 'ok' ? ['ok', (r[1] as Buffer).toString()] : r);
             }
-            const sends = [gen_tcp.send(s, 'x'), gen_tcp.send(s, 'y')];
+            const sends = [await gen_tcp.send(s, 'x'), await gen_tcp.send(s, 'y')];
             const later = await drain(s, 20);
             gen_tcp.close(s);
             return { first, msgs, recvs, sends, later };
@@ -220,7 +220,7 @@ describe('the owner crashes while data streams in', () => {
             expect(await receive(['send failed', _], after(3000))).toEqual(['send failed', ['error', 'closed']]);
             const sock = s as TcpSocket;
             expect(sock.net.destroyed).toBe(true);
-            expect(gen_tcp.send(sock, 'x')).toEqual(['error', 'closed']);
+            expect(await gen_tcp.send(sock, 'x')).toEqual(['error', 'closed']);
             expect(await gen_tcp.recv(sock, 0, 100)).toEqual(['error', 'closed']);
             expect(inet.sockets().filter((r) => r.socket === sock || r.socket === c)).toEqual([]);
             gen_tcp.close(c);
@@ -264,7 +264,7 @@ describe('controllingProcess 10,000 times while a peer streams', () => {
           for (; sent < MAX_PACKETS && Date.now() < deadline; sent++) {
             const b = Buffer.alloc(4);
             b.writeUInt32BE(sent, 0);
-            expect(gen_tcp.send(c, [b, pad])).toBe('ok');
+            expect(await gen_tcp.send(c, [b, pad])).toBe('ok');
             if (sent % BURST === BURST - 1) {
               await sleep(1);
               if ((await receive('stop', after(0))) !== undefined) {
@@ -421,7 +421,8 @@ describe('a listen socket closed under load', () => {
       const took = Date.now() - started;
       const recvs: unknown[] = [];
       for (const [c, show] of clients) recvs.push([show, await gen_tcp.recv(c, 0, 2000)]);
-      const sends = clients.map(([c, show]) => [show, gen_tcp.send(c, 'x')]);
+      const sends: unknown[] = [];
+      for (const [c, show] of clients) sends.push([show, await gen_tcp.send(c, 'x')]);
       for (const [c] of clients) gen_tcp.close(c);
       return { waiting, answers, took, recvs, sends, alive: acceptors.filter((p) => processInfo(p) !== undefined).length, left: inet.sockets() };
     });
