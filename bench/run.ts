@@ -92,6 +92,7 @@ const netScenarios: Scenario[] = [
     net(`bulk-${mode}-b64k`, 'bulk.ts', [mode], 'stretch: ahead of Erlang {buffer, 65536}', (f) => f.erlang === undefined || f.beamline > f.erlang),
   ]),
   net('accept', 'accept.ts', [], '≥ 0.8× raw, ahead of Erlang', (f) => f.beamline >= 0.8 * f.baseline && aheadOfErlang(f)),
+  net('accept-pool', 'accept.ts', [], '≥ 0.8× raw', (f) => f.beamline >= 0.8 * f.baseline),
   net('conn-memory-10000', 'conn-memory.ts', ['10000'], 'reported (no target)', () => true),
 ];
 

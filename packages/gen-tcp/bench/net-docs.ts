@@ -5,7 +5,7 @@
  */
 
 /** One bullet for the list of how things are measured. */
-export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1. After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1. After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The "plain Node" column of these rows is the raw \`node:net\` server.`;
 
 /** The section on the network scenarios. */
 export const networkSection = `## The network scenarios
@@ -22,6 +22,7 @@ handler and a \`'data'\` handler per socket.
 | \`bulk-active\`, \`bulk-passive\` | \`{packet,0}\`, 1 GiB in 64 KiB writes on one connection | writes with backpressure, times until the server's one-byte acknowledgement | receiver counting bytes in \`{active, 100}\` (re-armed on \`tcp_passive\`) or in a \`recv(s, 0)\` loop; raw Node: a \`'data'\` handler for both |
 | \`bulk-*-b64k\` | the same run | | Erlang with \`{buffer, 65536}\` instead of its default buffer |
 | \`accept\` | connect, then close | 20,000 cycles, 8 in flight; a cycle ends when the client sees the server's close | 8 acceptors that accept and close at once (raw Node: \`destroy()\` in the \`'connection'\` handler) |
+| \`accept-pool\` | the same run | | Beamline through the acceptor pool (\`server-pool.ts\`): \`pool.startListener\` with 8 acceptors, a supervised process per connection that takes the socket with \`pool.handshake\` and closes it; no Erlang figure (its server is no Ranch) |
 | \`conn-memory-10000\` | the ping-pong server, idle | opens 10,000 connections and keeps them | reports its own memory over what it held before: \`heapUsed + external\` after GC for Node, \`erlang:memory(total)\` for Erlang, per connection |
 
 Why this shape:

@@ -4,6 +4,10 @@
  * with draining, introspection, telemetry, and bad input. Every wait is
  * bounded; the listeners are stopped after each test whatever happens.
  */
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   _,
@@ -849,6 +853,21 @@ describe('starting', () => {
     expect(result).toEqual({ text: 'embedded', stop: ['error', 'not_found'], terminated: 'ok', refused: ['error', 'econnrefused'], known: false });
   });
 
+  it('handshake still returns a socket whose handshake arrived before its listener went away', async () => {
+    const result = await inProcess(async () => {
+      const l = ok(await gen_tcp.listen(0, [['ip', LOCAL]]));
+      const c = await connect(ok(gen_tcp.port(l)));
+      const s = ok(await gen_tcp.accept(l, WAIT));
+      // What the connections supervisor sends; no listener of that name exists any more.
+      send(self(), ['handshake', 'pool-test-gone', s]);
+      const got = await pool.handshake('pool-test-gone');
+      gen_tcp.close(c);
+      gen_tcp.close(l);
+      return got === s;
+    });
+    expect(result).toBe(true);
+  });
+
   it('bad arguments throw badarg naming the culprit, before anything starts', async () => {
     const bad: [unknown, unknown, RegExp][] = [
       [{}, {}, /a listener name is/],
@@ -889,4 +908,27 @@ describe('starting', () => {
     });
     expect(unknown).toMatch(/handshake: no listener named/);
   });
+});
+
+describe('docs/pool.md', () => {
+  it('the example runs and prints what the page shows', async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const page = readFileSync(path.join(here, '../../../docs/pool.md'), 'utf8');
+    const m = /## An example[\s\S]*?```ts\n([\s\S]*?)```\n\s*Output:\s*\n\s*```\n([\s\S]*?)```/.exec(page);
+    expect(m).not.toBeNull();
+    // Inside the package, where '@beamline/gen-tcp' resolves as it does for a user.
+    const file = path.join(here, 'pool-doc-example.scratch.ts');
+    writeFileSync(file, m![1]!);
+    try {
+      const out = await new Promise<{ stdout: string; stderr: string; failed: boolean }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', file], { cwd: path.join(here, '..'), timeout: 30_000 }, (error, stdout, stderr) =>
+          resolve({ stdout, stderr, failed: error !== null }),
+        );
+      });
+      expect(out.failed, out.stderr).toBe(false);
+      expect(out.stdout.trimEnd()).toBe(m![2]!.trimEnd());
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 60_000);
 });

@@ -72,6 +72,8 @@ interface State {
   /** Sockets accepted while at the limit, and their acceptors, oldest first. */
   readonly pending: [Pid, TcpSocket][];
   waiters: Waiter[];
+  /** `['noreply', this]`, made once: the result of nearly every message, on the per-connection path. */
+  noreply: genServer.NoReplyResult<State>;
 }
 
 /** Start function for the listener supervisor's child spec. */
@@ -104,22 +106,23 @@ const server: genServer.GenServer<State, Listener> = {
     processFlag('trap_exit', true);
     listener.connsSup = self();
     const { settings } = listener;
-    return [
-      'ok',
-      {
-        listener,
-        ref: listener.ref,
-        protocol: listener.protocol,
-        supervisorType: settings.connectionType === 'supervisor',
-        shutdown: settings.shutdown,
-        children: new Map(),
-        aliases: new Map(),
-        active: 0,
-        sleepers: [],
-        pending: [],
-        waiters: [],
-      },
-    ];
+    const state: State = {
+      listener,
+      ref: listener.ref,
+      protocol: listener.protocol,
+      supervisorType: settings.connectionType === 'supervisor',
+      shutdown: settings.shutdown,
+      children: new Map(),
+      aliases: new Map(),
+      active: 0,
+      sleepers: [],
+      pending: [],
+      waiters: [],
+      // Replaced below: the tuple holds the state itself.
+      noreply: ['noreply', undefined as unknown as State],
+    };
+    state.noreply = ['noreply', state];
+    return ['ok', state];
   },
 
   handleInfo(message: unknown, state) {
@@ -128,16 +131,16 @@ const server: genServer.GenServer<State, Listener> = {
         const [, acceptor, socket] = message as unknown as StartRequest;
         if (state.active >= state.listener.maxConnections) {
           state.pending.push([acceptor, socket]);
-          return ['noreply', state];
+          return state.noreply;
         }
         const started = startConnection(state, acceptor, socket);
-        return started === undefined ? ['noreply', state] : started.then(() => ['noreply', state] as const);
+        return started === undefined ? ['noreply', state] : started.then(() => state.noreply);
       }
       if (message[0] === 'EXIT' && message.length === 3) {
         const pid = message[1] as Pid;
         const counted = state.children.get(pid);
         // An EXIT from anything else (a process the protocol linked us to) is not ours to count.
-        if (counted === undefined) return ['noreply', state];
+        if (counted === undefined) return state.noreply;
         state.children.delete(pid);
         if (state.aliases.size > 0) for (const [conn, sup] of state.aliases) if (sup === pid) state.aliases.delete(conn);
         state.listener.terminated++;
@@ -157,7 +160,7 @@ const server: genServer.GenServer<State, Listener> = {
         }
       }
     }
-    return ['noreply', state];
+    return state.noreply;
   },
 
   handleCast(request: unknown, state) {
@@ -167,7 +170,7 @@ const server: genServer.GenServer<State, Listener> = {
       const pid = request[1];
       state.waiters = state.waiters.filter((w) => w.from[0] !== pid);
     }
-    return ['noreply', state];
+    return state.noreply;
   },
 
   handleCall(request: unknown, from, state) {
@@ -186,7 +189,7 @@ const server: genServer.GenServer<State, Listener> = {
       const n = request[2] as number;
       if (compare(op, state.children.size, n)) return ['reply', 'ok', state];
       state.waiters.push({ op, n, from });
-      return ['noreply', state];
+      return state.noreply;
     }
     // As Ranch's: an unknown call gets an error, not a crash.
     return ['reply', ['error', 'conns_sup'], state];
@@ -281,7 +284,7 @@ function resume(state: State): genServer.NoReplyResult<State> | Promise<genServe
   }
   while (state.active < max && state.sleepers.length > 0) send(state.sleepers.shift()!, self());
   if (state.waiters.length > 0) answerWaiters(state);
-  return ['noreply', state];
+  return state.noreply;
 }
 
 function answerWaiters(state: State): void {

@@ -184,8 +184,13 @@ export async function resumeListener(ref: ListenerRef): Promise<'ok' | readonly 
 export async function handshake(ref: ListenerRef): Promise<TcpSocket> {
   checkRef('handshake', ref);
   const pattern = ['handshake', ref, _] as const;
-  const m = (await receive(pattern, after(0))) ?? (find(ref) === undefined ? badarg('handshake', `no listener named ${show(ref)}`) : await receive(pattern));
-  return m[2] as TcpSocket;
+  if (find(ref) === undefined) {
+    // The listener may be gone with the handshake already here; otherwise a wrong name would wait forever.
+    const m = await receive(pattern, after(0));
+    if (m === undefined) badarg('handshake', `no listener named ${show(ref)}`);
+    return m[2] as TcpSocket;
+  }
+  return (await receive(pattern))[2] as TcpSocket;
 }
 
 /**
