@@ -20,6 +20,10 @@
  * - A sender killed while it waits: if its data was written (it made the
  *   socket busy) the data is still sent and the busy state and its timer run
  *   on; if it was waiting for its turn, its data is never written.
+ * - A waiting sender's data is framed and copied when it calls, as an
+ *   Erlang binary is immutable: changing its Buffers afterwards does not
+ *   change what goes out. (A send written at once is not copied: Node holds
+ *   the caller's Buffers until the kernel takes them; see differences.md.)
  *
  * The fast path (queue below the high watermark, nobody waiting) allocates
  * nothing beyond what `net.write` does: one callback per socket is passed to
@@ -28,7 +32,6 @@
 import type { Socket as NetSocket } from 'node:net';
 import { awaitPromise, onExit, self, type Pid } from '@beamline/runtime';
 import type { SocketOptions } from './options.js';
-import type { IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
 import { countOut, type Stats } from './stats.js';
 
@@ -39,16 +42,19 @@ export interface SendHost {
   readonly net: NetSocket;
   readonly opts: SocketOptions;
   readonly stats: Stats;
+  /** The OS socket was reset: a sender released by the close hears `econnreset` with `show_econnreset`. */
+  readonly osReset: boolean;
 }
 
 /** What the socket layer does for the queue. */
 export interface SendHooks<H extends SendHost> {
   /**
-   * Sends `data` for `caller` whose turn came after waiting on a busy
-   * socket: the socket's usual checks (it may have closed meanwhile), then
-   * `SendQueue#send` again. Returns a promise when the send waits again.
+   * Sends the framed `chunks` for `caller` whose turn came after waiting on
+   * a busy socket: the socket's usual checks (it may have closed
+   * meanwhile), then `SendQueue#send` again. Returns a promise when the
+   * send waits again.
    */
-  readonly resend: (host: H, data: IoData, caller: Pid | null) => SendResult | Promise<SendResult>;
+  readonly resend: (host: H, chunks: readonly Buffer[], caller: Pid | null) => SendResult | Promise<SendResult>;
   /**
    * The Node socket died under a waiting sender (the peer reset it, or our
    * write failed) before the socket layer closed it: the socket's reaction
@@ -67,9 +73,9 @@ interface Busy {
   unhook: () => void;
 }
 
-/** A sender waiting for its turn; its data is not written yet. */
+/** A sender waiting for its turn; its data (framed, copied) is not written yet. */
 interface Suspended {
-  readonly data: IoData;
+  readonly chunks: readonly Buffer[];
   readonly pid: Pid | null;
   readonly resolve: (result: SendResult | Promise<SendResult>) => void;
   unhook: () => void;
@@ -157,13 +163,13 @@ export class SendQueue<H extends SendHost> {
   }
 
   /**
-   * `gen_tcp:send/2` after the socket's checks: `chunks` is `data` framed.
+   * `gen_tcp:send/2` after the socket's checks: `chunks` is the data framed.
    * `caller` is undefined for a call from user code (a `SendWait`: the
    * process that awaits it waits with `awaitPromise`), or the pid (or null)
    * of a resumed sender, which gets a plain promise.
    */
-  send(chunks: readonly Buffer[], data: IoData, caller?: Pid | null): SendResult | Promise<SendResult> {
-    if (this.busy !== null) return this.suspend(data, caller);
+  send(chunks: readonly Buffer[], caller?: Pid | null): SendResult | Promise<SendResult> {
+    if (this.busy !== null) return this.suspend(chunks, caller);
     const { net, opts } = this.host;
     const queued = net.writableLength;
     if (opts.delaySend && !this.corked) {
@@ -223,15 +229,15 @@ export class SendQueue<H extends SendHost> {
     return caller === undefined ? new SendWait(promise) : promise;
   }
 
-  private suspend(data: IoData, caller: Pid | null | undefined): SendResult | Promise<SendResult> {
+  private suspend(chunks: readonly Buffer[], caller: Pid | null | undefined): SendResult | Promise<SendResult> {
     const pid = caller === undefined ? currentPid() : caller;
     let resolve!: (result: SendResult | Promise<SendResult>) => void;
     const promise = new Promise<SendResult>((r) => {
       resolve = r;
     });
-    // A sender that never awaits must not leave an unhandled rejection (its data turned invalid).
-    promise.catch(noop);
-    const waiter: Suspended = { data, pid, resolve, unhook: noop };
+    // Copied now: the caller may reuse its Buffers while it waits (a resumed sender's are ours already).
+    const own = caller === undefined ? [Buffer.concat(chunks as Buffer[])] : chunks;
+    const waiter: Suspended = { chunks: own, pid, resolve, unhook: noop };
     const list = (this.suspended ??= []);
     list.push(waiter);
     // Killed before its turn: its data is never written, the next one keeps its place.
@@ -271,14 +277,7 @@ export class SendQueue<H extends SendHost> {
       if (waiter === undefined) return;
       waiter.unhook();
       // A promise when this sender made the socket busy again: it waits on that.
-      let result: SendResult | Promise<SendResult>;
-      try {
-        result = this.hooks.resend(this.host, waiter.data, waiter.pid);
-      } catch (error) {
-        // Data changed since the call into something send refuses: the sender gets the badarg.
-        result = Promise.reject(error);
-      }
-      waiter.resolve(result);
+      waiter.resolve(this.hooks.resend(this.host, waiter.chunks, waiter.pid));
     }
   }
 
@@ -301,8 +300,9 @@ export class SendQueue<H extends SendHost> {
   }
 
   private resetShown(): boolean {
+    // osReset: the socket layer may close on a reset before this queue's own error listener runs.
     const e = this.netError;
-    return (e === 'econnreset' || e === 'epipe') && this.host.opts.showEconnreset;
+    return (this.host.osReset || e === 'econnreset' || e === 'epipe') && this.host.opts.showEconnreset;
   }
 
   /** From the first wait on: a socket that dies under a waiting sender releases it. */

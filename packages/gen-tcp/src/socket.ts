@@ -424,7 +424,7 @@ export function sendOn(s: TcpSocket, data: IoData, caller?: Pid | null): SendRes
   if (refused !== null) return refused;
   const encoded = encodePacket(s.opts.packet, data);
   if (encoded[0] === 'error') return encoded;
-  return s.sendq.send(oneWrite(encoded[1]), data, caller);
+  return s.sendq.send(oneWrite(encoded[1]), caller);
 }
 
 /** The largest send whose pieces are joined into one write: a loopback segment. */
@@ -448,7 +448,7 @@ function oneWrite(chunks: Buffer[]): Buffer[] {
 
 /** What the send queue asks of the socket. */
 const SEND_HOOKS: SendHooks<TcpSocket> = {
-  resend: (s, data, caller) => sendOn(s, data, caller),
+  resend: (s, chunks, caller) => sendRefused(s) ?? s.sendq.send(chunks, caller),
   failed: (s) => sendRefused(s) ?? ['error', 'closed'],
   // OTP closes the connection (the port lives: later calls say enotconn) and drops the queued output.
   closeOnTimeout: (s) => {
