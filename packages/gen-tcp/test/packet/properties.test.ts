@@ -354,7 +354,7 @@ describe('property: line streams', () => {
           expect(decoded.end).toEqual(['more', undefined]);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });
