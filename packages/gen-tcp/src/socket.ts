@@ -195,6 +195,8 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
   if (s.life.tag !== 'open' || s.readShut === 'done') return;
   s.framer.push(chunk);
   deliver(s);
+  // Data came that nobody reads now: stop reading, the rest stays in the kernel (see deliver).
+  if (s.life.tag === 'open' && !isActive(s) && s.pending === null && s.readShut === 'no') s.net.pause();
 }
 
 function socketOnEnd(s: TcpSocket): void {
@@ -204,6 +206,14 @@ function socketOnEnd(s: TcpSocket): void {
 
 function socketOnError(s: TcpSocket, error: Error): void {
   const reason = posixReason(error);
+  // Bytes Node read ahead for a paused socket came before the error: the
+  // driver would read them first. The stream is destroyed by now, so read()
+  // still returns them but emits no 'data'.
+  while (s.net.destroyed && s.net.readableLength > 0 && s.life.tag === 'open' && s.readShut !== 'done') {
+    const chunk = s.net.read() as Buffer | null;
+    if (chunk === null) break;
+    socketOnData(s, chunk);
+  }
   if (reason === 'econnreset' || reason === 'epipe') {
     // The OS socket was reset: the next read says so (before a FIN not read yet), every write fails.
     s.osReset = true;
@@ -223,8 +233,14 @@ function socketOnClose(s: TcpSocket): void {
  * Moves what the framer has to whoever waits for it: the owner's mailbox in
  * active mode, or the pending `recv`. Then, if the driver is reading (active,
  * or a `recv` waits) and nothing complete is left, tells the end of the
- * stream or an invalid packet. Pauses the Node socket whenever nobody wants
- * data.
+ * stream or an invalid packet, or makes sure the Node socket reads.
+ *
+ * It does not pause the Node socket when nobody wants data: `socketOnData`
+ * does, when data comes that nobody wants. A receive loop re-arms at once
+ * (`{active, once}` then `setopts`, `recv` after `recv`), and pausing here
+ * paused and resumed the Node socket for every packet. At most the one
+ * chunk that finds nobody waiting is read ahead; the rest of the data
+ * stays in the kernel, as before.
  */
 export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
@@ -263,7 +279,6 @@ export function deliver(s: TcpSocket): void {
     }
   }
   if (reading || s.readShut === 'draining') s.net.resume();
-  else s.net.pause();
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */

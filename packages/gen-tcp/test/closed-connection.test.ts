@@ -447,3 +447,33 @@ describe('an invalid header right after a packet, active true and N', () => {
     });
   }
 });
+
+/**
+ * A passive socket whose peer resets after sending a whole packet and half
+ * of the next: the whole one is still read, then the reset is told (OTP 25
+ * escript: {ok, <<"whole">>}, then {error, closed} / econnreset, then
+ * enotconn). Node had read the bytes ahead before the reset came.
+ */
+describe('a reset after data the passive socket has not read yet', () => {
+  for (const [name, opts, reason] of [
+    ['default', [], 'closed'],
+    ['show_econnreset', [['show_econnreset', true]], 'econnreset'],
+  ] as const) {
+    it(`${name}: the whole packet first, then ${reason}, then enotconn`, async () => {
+      await run(async () => {
+        const l: ListenSocket = ok(await gen_tcp.listen(0, [['ip', [127, 0, 0, 1]], 'binary', ['packet', 4], ['active', false], ...opts]));
+        const peer = ok(await gen_tcp.connect([127, 0, 0, 1], ok(inet.port(l)), ['binary', ['active', false]]));
+        const s = ok(await gen_tcp.accept(l, 1000));
+        gen_tcp.close(l);
+        expect(await gen_tcp.send(peer, [[0, 0, 0, 5], 'whole', [0, 0, 0, 100], 'half'])).toBe('ok');
+        await sleep(30);
+        reset(peer);
+        await sleep(50);
+        expect(await gen_tcp.recv(s, 0, 200)).toEqual(['ok', Buffer.from('whole')]);
+        expect(await gen_tcp.recv(s, 0, 200)).toEqual(['error', reason]);
+        expect(await gen_tcp.recv(s, 0, 200)).toEqual(['error', 'enotconn']);
+        gen_tcp.close(s);
+      });
+    });
+  }
+});

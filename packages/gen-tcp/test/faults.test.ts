@@ -65,10 +65,7 @@ describe('the peer resets the connection inside a framed packet', () => {
    * The partial packet is never delivered.
    */
   type Mode = 'passive' | 'passive, early' | true | 'once' | 1 | 2 | 10;
-  // Not yet 'passive' (the receiver reads only after the reset): socket.ts
-  // loses the whole packet that Node had read ahead into the stream's buffer
-  // when the reset's error event comes, and recv says closed at once.
-  const MODES: readonly Mode[] = ['passive, early', true, 'once', 1, 2, 10];
+  const MODES: readonly Mode[] = ['passive', 'passive, early', true, 'once', 1, 2, 10];
   const FRAMINGS = [
     { packet: 4, whole: 'whole', wire: (b: string) => [lengthHeader(b.length), b], partial: Buffer.from([0, 0, 0, 100, ...Buffer.from('halfbody')]) },
     { packet: 'line', whole: 'whole\n', wire: (b: string) => [b], partial: Buffer.from('partial line') },

@@ -52,43 +52,42 @@ export function checkInteger(value: unknown, max: number, fn: string, what: stri
 
 /** The limits for `decodePacket`; `badarg` naming `fn` on anything wrong. */
 export function decodeLimits(options: unknown, isLine: boolean, fn: string): Limits {
-  let packetSize = 0;
-  let truncLen = 0;
-  let delimiter = NEWLINE;
-  const set = (name: unknown, value: unknown): void => {
-    switch (name) {
-      case 'packet_size':
-        packetSize = checkInteger(value, UINT32_MAX, fn, 'packet_size');
-        return;
-      case 'line_length':
-        truncLen = checkInteger(value, UINT32_MAX, fn, 'line_length');
-        return;
-      case 'line_delimiter':
-        if (!isLine) badarg(fn, 'line_delimiter is only allowed with packet type line');
-        delimiter = checkInteger(value, 255, fn, 'line_delimiter');
-        return;
-      default:
-        badarg(fn, `unknown option ${describe(name)}`);
-    }
-  };
-  if (options === undefined) {
-    // No options: the defaults.
-  } else if (Array.isArray(options)) {
+  const limits = { packetSize: 0, truncLen: 0, delimiter: NEWLINE };
+  if (options === undefined) return limits;
+  if (Array.isArray(options)) {
     for (const option of options as readonly unknown[]) {
       if (!Array.isArray(option) || option.length !== 2) {
         badarg(fn, `an option must be a [name, value] pair, got ${describe(option)}`);
       }
-      set(option[0], option[1]);
+      setLimit(limits, option[0], option[1], isLine, fn);
     }
   } else if (isPlainObject(options)) {
     for (const [key, value] of Object.entries(options)) {
       if (!Object.hasOwn(OBJECT_KEYS, key)) badarg(fn, `unknown option ${describe(key)}`);
-      if (value !== undefined) set(OBJECT_KEYS[key as keyof typeof OBJECT_KEYS], value);
+      if (value !== undefined) setLimit(limits, OBJECT_KEYS[key as keyof typeof OBJECT_KEYS], value, isLine, fn);
     }
   } else {
     badarg(fn, `options must be a list of [name, value] pairs or an object, got ${describe(options)}`);
   }
-  return { packetSize, truncLen, delimiter };
+  return limits;
+}
+
+/** One decodePacket option into `limits`; a plain function, not a closure per call (see byte-view.ts). */
+function setLimit(limits: { packetSize: number; truncLen: number; delimiter: number }, name: unknown, value: unknown, isLine: boolean, fn: string): void {
+  switch (name) {
+    case 'packet_size':
+      limits.packetSize = checkInteger(value, UINT32_MAX, fn, 'packet_size');
+      return;
+    case 'line_length':
+      limits.truncLen = checkInteger(value, UINT32_MAX, fn, 'line_length');
+      return;
+    case 'line_delimiter':
+      if (!isLine) badarg(fn, 'line_delimiter is only allowed with packet type line');
+      limits.delimiter = checkInteger(value, 255, fn, 'line_delimiter');
+      return;
+    default:
+      badarg(fn, `unknown option ${describe(name)}`);
+  }
 }
 
 const OBJECT_KEYS = {
