@@ -280,8 +280,9 @@ describe('the send time-out loop', () => {
       expect(result.last).toEqual(['error_sending', 'timeout']);
       // The kernel buffers took some megabytes before send blocked at all.
       expect(result.sent).toBeGreaterThan(2);
+      // Not before send_timeout (200 ms); the upper bound only says it fires (generous, for a loaded machine).
       expect(result.blockedMs).toBeGreaterThanOrEqual(190);
-      expect(result.blockedMs).toBeLessThan(2000);
+      expect(result.blockedMs).toBeLessThan(5000);
       expect(result.reason).toBe('normal'); // loop/1 returned after gen_tcp:close(Sock)
       expect(printed).toBe('Send timeout, closing!\n');
       // The server sees the connection end once it reads again.
@@ -293,7 +294,7 @@ describe('the send time-out loop', () => {
       for (const s of peer.peers) s.destroy();
       peer.server.close();
     }
-  });
+  }, 20_000);
 
   it('answers {error_sending, Reason} for any other send error', async () => {
     // A server that resets the connection once data arrives.

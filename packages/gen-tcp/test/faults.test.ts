@@ -258,10 +258,13 @@ describe('controllingProcess 10,000 times while a peer streams', () => {
           const pad = Buffer.alloc(28, 0x2e);
           const deadline = Date.now() + 20_000;
           let sent = 0;
+          // The first send that does not say ok ends the stream; the report carries it.
+          let result: unknown = 'ok';
           for (; sent < MAX_PACKETS && Date.now() < deadline; sent++) {
             const b = Buffer.alloc(4);
             b.writeUInt32BE(sent, 0);
-            expect(await gen_tcp.send(c, [b, pad])).toBe('ok');
+            result = await gen_tcp.send(c, [b, pad]);
+            if (result !== 'ok') break;
             if (sent % BURST === BURST - 1) {
               await sleep(1);
               if ((await receive('stop', after(0))) !== undefined) {
@@ -271,7 +274,7 @@ describe('controllingProcess 10,000 times while a peer streams', () => {
             }
           }
           gen_tcp.close(c);
-          send(me, ['peer done', sent]);
+          send(me, ['peer done', sent, result]);
         });
         const s = ok(await gen_tcp.accept(l, 2000));
         gen_tcp.close(l);
@@ -345,8 +348,9 @@ describe('controllingProcess 10,000 times while a peer streams', () => {
         send(a, ['turn', 0]);
         const last = await receive('last turn', after(20_000));
         send(peer, 'stop');
-        const done = await receive(['peer done', _], after(3000));
+        const done = await receive(['peer done', _, _], after(3000));
         const sent = done === undefined ? -1 : (done[1] as number);
+        const peerSends = done === undefined ? 'no report from the peer' : done[2];
         send(a, ['report']);
         send(b, ['report']);
         const logs: { seqs: number[]; turns: number[]; queuedAtHandoff: number; closed: boolean }[] = [];
@@ -355,9 +359,10 @@ describe('controllingProcess 10,000 times while a peer streams', () => {
           if (m === undefined) throw new Error('a worker did not report');
           logs.push({ seqs: m[1] as number[], turns: m[2] as number[], queuedAtHandoff: m[3] as number, closed: m[4] as boolean });
         }
-        return { last, sent, logs, left: inet.sockets().filter((r) => r.socket === s).length };
+        return { last, sent, peerSends, logs, left: inet.sockets().filter((r) => r.socket === s).length };
       });
       expect(outcome.last).toBe('last turn');
+      expect(outcome.peerSends, "the peer's sends").toBe('ok');
       // Exactly once, and in order across the owners: turn by turn, the stream is 0..sent-1.
       const all: [number, number][] = outcome.logs.flatMap(({ seqs, turns }) => seqs.map((seq, i): [number, number] => [seq, turns[i]!]));
       expect(outcome.sent).toBeGreaterThanOrEqual(HANDOFFS);
@@ -425,7 +430,9 @@ describe('a listen socket closed under load', () => {
     });
     expect(outcome.waiting).toBe('ACCEPTING');
     expect(outcome.answers).toEqual(new Array(100).fill(['error', 'closed']));
-    expect(outcome.took).toBeLessThan(500);
+    // Woken by the close, well before their own 5 s accept timeouts (generous for a loaded machine;
+    // speed is measured in the benchmarks).
+    expect(outcome.took).toBeLessThan(2500);
     expect(outcome.recvs).toEqual(Array.from({ length: 100 }, (_x, n) => [n % 2 === 0, ['error', n % 2 === 0 ? 'econnreset' : 'closed']]));
     expect(outcome.sends).toEqual(Array.from({ length: 100 }, (_x, n) => [n % 2 === 0, ['error', n % 2 === 0 ? 'enotconn' : 'closed']]));
     expect(outcome.alive).toBe(0);

@@ -1033,7 +1033,6 @@ describe('random option lists (seeded, 10,000 cases)', () => {
     const calls = ['connect', 'listen', 'setopts'] as const;
     let ok = 0;
     let refused = 0;
-    const started = Date.now();
     const expectBadarg = (i: number, what: string, error: unknown, input: unknown): void => {
       if (!(error instanceof BeamlineError) || error.code !== 'badarg') {
         throw new Error(`case ${i} (seed ${seed}, ${what}) threw ${String(error)} for ${inspectSafe(input)}`);
@@ -1067,7 +1066,6 @@ describe('random option lists (seeded, 10,000 cases)', () => {
     expect(ok + refused).toBe(10_000);
     expect(ok).toBeGreaterThan(500);
     expect(refused).toBeGreaterThan(500);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   function inspectSafe(value: unknown): string {

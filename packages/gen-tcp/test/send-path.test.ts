@@ -143,8 +143,10 @@ describe('send: watermarks', () => {
       }
       const waited = performance.now() - started;
       expect(result).toEqual(['error', 'timeout']);
+      // The new send_timeout (200 ms) applies: not before it, and not never (the bound is generous
+      // for a loaded machine; speed is measured in the benchmarks).
       expect(waited).toBeGreaterThanOrEqual(195);
-      expect(waited).toBeLessThan(1000);
+      expect(waited).toBeLessThan(5000);
       expect(peak).toBeGreaterThanOrEqual(1024 * KiB);
       expect(peak).toBeLessThan(1024 * KiB + chunk.length);
       // send_timeout_close set now applies to the next send that times out.
@@ -249,10 +251,11 @@ describe('send: several senders on a busy socket', () => {
       await waitUntil('the next sender waits', () => s.sendq.waiting === 1);
       exit(filler, 'kill');
       // Nobody reads: after the dead sender's timeout the next one writes, waits its own 300 ms, times out.
-      const done = await receive(['done', _, _], after(5000));
+      // The upper bound only says the timeouts fire (generous, for a loaded machine).
+      const done = await receive(['done', _, _], after(10_000));
       expect(done?.[1]).toEqual(['error', 'timeout']);
       expect(done?.[2]).toBeGreaterThanOrEqual(590);
-      expect(done?.[2]).toBeLessThan(2000);
+      expect(done?.[2]).toBeLessThan(5000);
       gen_tcp.close(s);
       gen_tcp.close(peer);
     });
@@ -432,8 +435,9 @@ describe('send: the send-timeout loop of OTP\'s gen_tcp documentation', () => {
         sent += 1;
       }
       expect(answer).toEqual(['error_sending', 'timeout']);
+      // Not before send_timeout; the upper bound only says it fires (generous, for a loaded machine).
       expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT - 5);
-      expect(took).toBeLessThan(SEND_TIMEOUT + 1000);
+      expect(took).toBeLessThan(SEND_TIMEOUT + 5000);
       expect(log).toEqual(['Send timeout, closing!']);
       // The timed-out packet stayed queued and goes out after the close: the server gets every packet.
       let packets = 0;
@@ -486,9 +490,11 @@ describe('send: a slow reader and a fast writer', () => {
       const me = self();
       let peak = 0;
       let waits = 0;
+      // The writer stops at the first send that does not say ok and reports it with its count.
       const writer = spawn(async () => {
         const until = performance.now() + 2000;
         let n = 0;
+        let result: SendResult = 'ok';
         for (; performance.now() < until && n < 1_000_000; n++) {
           // Each chunk carries its number, so a lost or reordered chunk shows.
           const data = Buffer.alloc(chunk, n & 0xff);
@@ -497,11 +503,12 @@ describe('send: a slow reader and a fast writer', () => {
           peak = Math.max(peak, queued(s));
           if (r !== 'ok') {
             waits += 1;
-            expect(await r).toBe('ok');
+            result = await r;
+            if (result !== 'ok') break;
           }
         }
         gen_tcp.close(s);
-        send(me, ['wrote', n]);
+        send(me, ['wrote', n, result]);
       });
       const reader = spawn(async () => {
         let bytes = 0;
@@ -528,7 +535,8 @@ describe('send: a slow reader and a fast writer', () => {
           await sleep(10);
         }
       });
-      const [, wrote] = await receive(['wrote', _], after(10_000)).then((m) => m ?? ['wrote', -1]);
+      const [, wrote, result] = await receive(['wrote', _, _], after(10_000)).then((m) => m ?? ['wrote', -1, 'no report']);
+      expect(result, 'the writer\'s sends').toBe('ok');
       const read = await receive(['read', _, _, _], after(20_000));
       expect(read).toEqual(['read', (wrote as number) * chunk, wrote, ['error', 'closed']]);
       expect(waits).toBeGreaterThan(0);
@@ -571,8 +579,9 @@ describe('close with output queued for a peer that does not read', () => {
       expect(queued(s)).toBeGreaterThan(0);
       const started = performance.now();
       expect(gen_tcp.close(s)).toBe('ok');
-      // At once (OTP's close would wait here); the bound leaves room for a loaded machine.
-      expect(performance.now() - started, 'close took').toBeLessThan(250);
+      // Close does not hang (OTP's close would wait here for the peer to read): the bound, generous for
+      // a loaded machine, is far below the 5 s the queued output is given to drain.
+      expect(performance.now() - started, 'close took').toBeLessThan(2000);
       expect(await receive(['sent', filler, _], after(1000))).toEqual(['sent', filler, ['error', 'closed']]);
       // The data of every send that said ok, and of the one that was waiting, is delivered, then the end.
       const [data, end] = await readAll(peer, 2000);
@@ -589,8 +598,10 @@ describe('close with output queued for a peer that does not read', () => {
       const [, , fills] = await receive(['filled', filler, _], after(10_000)).then((m) => m ?? [0, 0, 'never']);
       const started = performance.now();
       expect(gen_tcp.close(s)).toBe('ok');
-      // At once (OTP's close would wait here); the bound leaves room for a loaded machine.
-      expect(performance.now() - started, 'close took').toBeLessThan(250);
+      // Close does not hang (OTP's close would wait out the linger time here): it returns before the
+      // socket is destroyed, and within a bound generous for a loaded machine.
+      expect(s.net.destroyed, 'destroyed when close returned').toBe(false);
+      expect(performance.now() - started, 'close took').toBeLessThan(2000);
       await waitUntil('the socket is destroyed', () => s.net.destroyed, 3000);
       expect(performance.now() - started, 'destroyed after').toBeGreaterThanOrEqual(990);
       const [data, end] = await readAll(peer, 2000);

@@ -69,10 +69,11 @@ async function noAcceptPeer(): Promise<{ port: number; stop: () => void }> {
 
 describe('gen_tcp_api_SUITE: t_accept', () => {
   // OTP: accept(L, 200) on a listen socket nobody connects to returns {error,timeout} after 0.2-1.0 s.
+  // Adapted: 0.2-5 s, as t_recv_timeout; OTP's 1 s upper bound is tight on a loaded machine.
   it('t_accept_timeout', async () => {
     await run(async () => {
       const l = ok(await gen_tcp.listen(0, [['ip', LOOPBACK]]));
-      await timeout(() => gen_tcp.accept(l, 200), 0.2, 1.0);
+      await timeout(() => gen_tcp.accept(l, 200), 0.2, 5.0);
       gen_tcp.close(l);
     });
   });
@@ -246,7 +247,9 @@ describe('gen_tcp_api_SUITE: t_shutdown', () => {
       expect((s as TcpSocket).net.writableLength).toBeGreaterThan(0);
       const start = performance.now();
       expect(gen_tcp.shutdown(s, 'write')).toBe('ok');
-      expect(performance.now() - start).toBeLessThan(50);
+      // At once: shutdown does not wait for the queued data to drain (nobody reads yet). The bound is
+      // generous for a loaded machine; speed is measured in the benchmarks.
+      expect(performance.now() - start).toBeLessThan(1000);
       const buf = ok(await gen_tcp.recv(client, total, 5000)) as Buffer;
       expect(buf.length).toBe(total);
       expect(buf.every((b) => b === 0x2e)).toBe(true);

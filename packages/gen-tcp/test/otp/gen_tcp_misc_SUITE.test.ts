@@ -117,10 +117,9 @@ describe('gen_tcp_misc_SUITE: ctrl_proc', () => {
       spawnLink(async () => {
         const sock = await listen();
         send(parent, ['socket', sock]);
-        expect(gen_tcp.controllingProcess(sock, self())).toBe('ok');
-        send(parent, 'done');
+        send(parent, ['done', gen_tcp.controllingProcess(sock, self())]);
       });
-      expect(await receive('done', after(5000))).toBe('done');
+      expect(await receive(['done', _], after(5000))).toEqual(['done', 'ok']);
       const [, sock] = (await receive(['socket', _], after(5000)))!;
       processFlag('trap_exit', false);
       await sleep(50);
@@ -148,18 +147,21 @@ describe('gen_tcp_misc_SUITE: close', () => {
       const l = await listen(['binary']);
       const [, port] = ok(inet.sockname(l));
       const total = 256 * 1024;
+      const parent = self();
       spawnLink(async () => {
         const client = await connect(port);
         await sleep(50);
-        expect(await gen_tcp.send(client, Buffer.alloc(total))).toBe('ok');
+        send(parent, ['client_sent', await gen_tcp.send(client, Buffer.alloc(total))]);
         await sleep(50);
         gen_tcp.close(client);
       });
       const a = ok(await gen_tcp.accept(l));
       let count = 0;
       let other: unknown;
+      // Any message but the client's report of its send, which is checked below.
+      const notTheReport = (m: unknown): boolean => !(Array.isArray(m) && m[0] === 'client_sent');
       for (let i = 0; i < 10_000; i++) {
-        const m = await receive(_, after(5000));
+        const m = await receive(notTheReport, after(5000));
         if (Array.isArray(m) && m[0] === 'tcp' && m[1] === a) {
           count += (m[2] as Buffer).length;
           continue;
@@ -167,6 +169,7 @@ describe('gen_tcp_misc_SUITE: close', () => {
         other = m;
         break;
       }
+      expect(await receive(['client_sent', _], after(5000))).toEqual(['client_sent', 'ok']);
       expect(count).toBe(total);
       expect(other).toEqual(['tcp_closed', a]);
       gen_tcp.close(l);
@@ -211,12 +214,15 @@ describe('gen_tcp_misc_SUITE: active', () => {
         send(me, ['socket', port]);
         const socket = ok(await gen_tcp.accept(lsock));
         await sleep(50); // simulate latency
+        const sent: unknown[] = [];
         for (let x = 5; x > 0; x--) {
-          expect(await gen_tcp.send(socket, 'a'.repeat(1024 * x))).toBe('ok');
+          sent.push(await gen_tcp.send(socket, 'a'.repeat(1024 * x)));
           await sleep(10); // simulate some processing
         }
         gen_tcp.close(socket);
         gen_tcp.close(lsock);
+        // Adapted: the send results go to the test process, which checks them.
+        send(me, ['sent', sent]);
       });
       const [, port] = (await receive(['socket', _], after(5000)))!;
       await sleep(50);
@@ -231,6 +237,7 @@ describe('gen_tcp_misc_SUITE: active', () => {
         expect(r).toEqual(['error', 'closed']);
         break;
       }
+      expect(await receive(['sent', _], after(5000))).toEqual(['sent', ['ok', 'ok', 'ok', 'ok', 'ok']]);
       expect(received).toBe(15 * 1024);
       gen_tcp.close(sock);
     });
@@ -345,8 +352,14 @@ describe('gen_tcp_misc_SUITE: active', () => {
  * connection to a sorter. Returns the port and the acceptor loop (adapted:
  * returned so that the test can stop it; OTP lets the test process's exit
  * end it).
+ *
+ * Adapted: where OTP's acceptor and sorter crash on a mismatch, they send
+ * what they saw to the test process (the caller), which checks it:
+ * `['handed_over', controllingProcess result]` for each connection, then
+ * `['sorted', how collectLines ended, the send results]` once the sorter is done.
  */
 async function sortServer(active: boolean): Promise<[number, Pid]> {
+  const parent = self();
   const l = await listen([['exit_on_close', false], ['packet', 'line'], ['active', active]]);
   const pid = spawnLink(async () => {
     await receive('go');
@@ -354,13 +367,15 @@ async function sortServer(active: boolean): Promise<[number, Pid]> {
       const s = ok(await gen_tcp.accept(l));
       const sorter = spawn(async () => {
         await receive('go');
-        const lines = await collectLines(s, active);
+        const [lines, end] = await collectLines(s, active);
         lines.sort(compareBytes);
-        for (const line of lines) expect(await gen_tcp.send(s, line)).toBe('ok');
+        const sent: unknown[] = [];
+        for (const line of lines) sent.push(await gen_tcp.send(s, line));
         gen_tcp.shutdown(s, 'write');
         gen_tcp.close(s);
+        send(parent, ['sorted', end, sent]);
       });
-      expect(gen_tcp.controllingProcess(s, sorter)).toBe('ok');
+      send(parent, ['handed_over', gen_tcp.controllingProcess(s, sorter)]);
       send(sorter, 'go');
     }
   });
@@ -369,25 +384,27 @@ async function sortServer(active: boolean): Promise<[number, Pid]> {
   return [ok(inet.port(l)), pid];
 }
 
-/** OTP's collect_lines/2: lines until tcp_closed (active) or {error, closed} (passive). */
-async function collectLines(s: TcpSocket, active: boolean): Promise<number[][]> {
+/**
+ * OTP's collect_lines/2: lines until tcp_closed (active) or {error, _}
+ * (passive), and how the collection ended: `'tcp_closed'`, the recv error
+ * (OTP accepts only {error, closed}), or why it gave up. It does not check
+ * the end itself: the sorter runs it in a spawned process and reports.
+ */
+async function collectLines(s: TcpSocket, active: boolean): Promise<[number[][], unknown]> {
   const lines: number[][] = [];
   for (let i = 0; i < 100_000; i++) {
     if (active) {
       const m = await receive(['tcp', s, _], ['tcp_closed', s], after(5000));
-      if (m === undefined) throw new Error('no line and no close in 5 s');
-      if (m[0] === 'tcp_closed') return lines;
+      if (m === undefined) return [lines, 'no line and no close in 5 s'];
+      if (m[0] === 'tcp_closed') return [lines, 'tcp_closed'];
       lines.push(m[2] as number[]);
     } else {
       const r = await gen_tcp.recv(s, 0, 5000);
-      if (r[0] === 'error') {
-        expect(r).toEqual(['error', 'closed']);
-        return lines;
-      }
+      if (r[0] === 'error') return [lines, r];
       lines.push(r[1] as number[]);
     }
   }
-  throw new Error('too many lines');
+  return [lines, 'too many lines'];
 }
 
 const rev = (from: number, to: number): string[] =>
@@ -402,8 +419,12 @@ async function shutdownCommon(active: boolean): Promise<void> {
     const s = await connect(p, [['packet', 'line']]);
     for (const line of list) expect(await gen_tcp.send(s, line)).toBe('ok');
     expect(gen_tcp.shutdown(s, 'write')).toBe('ok');
-    const lines = await collectLines(s, true);
+    const [lines, end] = await collectLines(s, true);
+    expect(end).toBe('tcp_closed');
     expect(lines).toEqual([...list].sort(compareBytes));
+    // What the sort server saw: the hand-over to the sorter, the end of its input, its sends.
+    expect(await receive(['handed_over', _], after(5000))).toEqual(['handed_over', 'ok']);
+    expect(await receive(['sorted', _, _], after(5000))).toEqual(['sorted', active ? 'tcp_closed' : ['error', 'closed'], list.map(() => 'ok')]);
     expect(gen_tcp.close(s)).toBe('ok');
   }
   expect(await receive(_, after(0))).toBeUndefined();
@@ -431,13 +452,15 @@ describe('gen_tcp_misc_SUITE: shutdown', () => {
       header.writeUInt32BE(n);
       const data = [header, Buffer.alloc(n, 1), 42];
       const l = await listen([['exit_on_close', false], ['active', false]]);
+      const parent = self();
       const pid = spawnLink(async () => {
         const s = ok(await gen_tcp.accept(l));
         const chunks: number[][] = [];
         for (let i = 0; i < 100_000; i++) {
           const r = await gen_tcp.recv(s, 0);
           if (r[0] === 'error') {
-            expect(r).toEqual(['error', 'closed']);
+            // Adapted: the recv that ended the loop goes to the test process, which checks it.
+            send(parent, ['recv_end', r]);
             break;
           }
           chunks.push(r[1] as number[]);
@@ -453,6 +476,7 @@ describe('gen_tcp_misc_SUITE: shutdown', () => {
       const m = await receive(['tcp', s, _], after(10_000));
       expect(m).toBeDefined();
       expect(Number(Buffer.from(m![2] as number[]).toString()) - 5).toBe(n);
+      expect(await receive(['recv_end', _], after(5000))).toEqual(['recv_end', ['error', 'closed']]);
       gen_tcp.close(s);
     });
   });
@@ -573,17 +597,20 @@ describe('gen_tcp_misc_SUITE: partial_recv_and_close', () => {
       const l = await listen([['active', false]]);
       const p = ok(inet.port(l));
       const server = self();
+      // Adapted: the client sends the results of its send and close to the test process, which checks them.
       const client = spawnLink(async () => {
         await sleep(200);
         const s = await connect(p, [['active', false]]);
-        expect(await gen_tcp.send(s, msg)).toBe('ok');
+        send(server, [self(), 'sent', await gen_tcp.send(s, msg)]);
         await receive([server, 'close']);
         await sleep(200);
-        expect(gen_tcp.close(s)).toBe('ok');
+        send(server, [self(), 'closed', gen_tcp.close(s)]);
       });
       const a = ok(await gen_tcp.accept(l));
       send(client, [server, 'close']);
       expect(await gen_tcp.recv(a, msg.length + 1)).toEqual(['error', 'closed']);
+      expect(await receive([client, 'sent', _], after(5000))).toEqual([client, 'sent', 'ok']);
+      expect(await receive([client, 'closed', _], after(5000))).toEqual([client, 'closed', 'ok']);
       gen_tcp.close(a);
       gen_tcp.close(l);
     });
@@ -638,6 +665,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
   });
 
   // OTP: four pending accepts all get {error, closed} within 500 ms of the listen socket's close.
+  // Adapted: within 2.5 s, for a loaded machine (collectAccepts returns as soon as the four came).
   it('multi_accept_close_listen', async () => {
     await run(async () => {
       const ls = await listen();
@@ -649,14 +677,15 @@ describe('gen_tcp_misc_SUITE: accept', () => {
       }
       await sleep(200);
       gen_tcp.close(ls);
-      const got = await collectAccepts(4, 500);
+      const got = await collectAccepts(4, 2500);
       expect(got.map(([, r]) => r)).toEqual([
         ['error', 'closed'], ['error', 'closed'], ['error', 'closed'], ['error', 'closed'],
       ]);
     });
   });
 
-  // OTP: accept(LS, 1000) times out within 2 s. Scaled: 200 ms within 400 ms.
+  // OTP: accept(LS, 1000) times out within 2 s. Scaled: 200 ms, not before 200 ms and within 2 s
+  // (OTP's bound, which leaves room for a loaded machine; the scaled 400 ms did not).
   it('accept_timeout', async () => {
     await run(async () => {
       const ls = await listen();
@@ -665,7 +694,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
       const p = spawn(async () => {
         send(parent, ['accepted', self(), await gen_tcp.accept(ls, 200)]);
       });
-      expect(await collectAccepts(1, 400)).toEqual([[p, timedOut]]);
+      expect(await collectAccepts(1, 2000)).toEqual([[p, timedOut]]);
       expect(performance.now() - start).toBeGreaterThanOrEqual(195);
       gen_tcp.close(ls);
     });
@@ -674,7 +703,8 @@ describe('gen_tcp_misc_SUITE: accept', () => {
   /**
    * OTP's accept_timeouts_in_order cases: acceptors with these timeouts (ms,
    * already divided by 5) time out in the order of their timeouts, the
-   * earliest first.
+   * earliest first. The wait for all of them leaves 2 s past the longest, for
+   * a loaded machine; it ends as soon as all have answered.
    */
   async function timeoutsInOrder(timeouts: readonly number[]): Promise<void> {
     await run(async () => {
@@ -685,7 +715,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
         .map((t, i) => [t, i] as const)
         .sort((a, b) => a[0] - b[0])
         .map(([, i]) => [pids[i], timedOut]);
-      expect(await collectAccepts(timeouts.length, 400 + Math.max(...timeouts))).toEqual(expected);
+      expect(await collectAccepts(timeouts.length, 2000 + Math.max(...timeouts))).toEqual(expected);
       gen_tcp.close(ls);
     });
   }
@@ -755,7 +785,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
       const next = spawn(mktmofun(1000, parent, ls));
       await sleep(20);
       const c = await connect(ok(inet.port(ls)));
-      const got = await collectAccepts(1, 500);
+      const got = await collectAccepts(1, 2500);
       expect(got[0]?.[0]).toBe(next);
       expect((got[0]?.[1] as AcceptResult)[0]).toBe('ok');
       gen_tcp.close(c);
@@ -780,7 +810,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
       exit(pid1, 'kill');
       await sleep(50);
       expect(row(ls)?.state).toBe('ACCEPTING');
-      expect(await collectAccepts(1, 2 * tmo)).toEqual([[pid2, timedOut]]);
+      expect(await collectAccepts(1, 5 * tmo)).toEqual([[pid2, timedOut]]);
       expect(row(ls)?.state).toBe('LISTEN');
       gen_tcp.close(ls);
     });
@@ -811,7 +841,7 @@ describe('gen_tcp_misc_SUITE: accept', () => {
       await sleep(50);
       expect(row(ls)?.state).toBe('ACCEPTING');
       const c = ok(await gen_tcp.connect(addr, portNo, [['ip', addr]]));
-      const got = await collectAccepts(1, 100);
+      const got = await collectAccepts(1, 500);
       expect(got.length).toBe(1);
       expect(got[0]![0]).toBe(pid3);
       expect((got[0]![1] as AcceptResult)[1]).toBeInstanceOf(gen_tcp.TcpSocket);
@@ -895,22 +925,29 @@ describe('gen_tcp_misc_SUITE: tickets', () => {
 
   // OTP (not in a group): with exit_on_close false, a second 10 MB send to a peer that closed fails
   // within 1 s instead of blocking.
+  // Adapted: 5 s instead of 1 s (a loaded machine can take more than 1 s for the 20 MB; a hang is
+  // forever), and the processes send their results to the test process, which checks them.
   it('otp_13939', async () => {
     await run(async () => {
+      const parent = self();
       const [pid, ref] = spawnMonitor(async () => {
         const listener = await listen([['exit_on_close', false]]);
         const port = ok(inet.port(listener));
         spawnLink(async () => {
           const client = await connect(port, [['active', false]]);
-          expect(gen_tcp.close(client)).toBe('ok');
+          send(parent, ['client_close', gen_tcp.close(client)]);
         });
         const accepted = ok(await gen_tcp.accept(listener));
-        expect(await gen_tcp.send(accepted, Buffer.alloc(10 * 1024 * 1024))).toBe('ok');
+        send(parent, ['first_send', await gen_tcp.send(accepted, Buffer.alloc(10 * 1024 * 1024))]);
         await sleep(100);
-        const second = await gen_tcp.send(accepted, Buffer.alloc(10 * 1024 * 1024));
-        expect(second[0]).toBe('error');
+        send(parent, ['second_send', await gen_tcp.send(accepted, Buffer.alloc(10 * 1024 * 1024))]);
       });
-      expect(await receive(['DOWN', ref, 'process', pid, _], after(1000))).toEqual(['DOWN', ref, 'process', pid, 'normal']);
+      expect(await receive(['DOWN', ref, 'process', pid, _], after(5000))).toEqual(['DOWN', ref, 'process', pid, 'normal']);
+      expect(await receive(['client_close', _], after(5000))).toEqual(['client_close', 'ok']);
+      expect(await receive(['first_send', _], after(5000))).toEqual(['first_send', 'ok']);
+      const second = await receive(['second_send', _], after(5000));
+      expect(second, 'the second send answered').toBeDefined();
+      expect((second![1] as readonly unknown[])[0]).toBe('error');
     });
   });
 
@@ -927,11 +964,18 @@ describe('gen_tcp_misc_SUITE: tickets', () => {
   });
 });
 
+/*
+ * The sm_await_* helpers below run in the monitoring processes. As in OTP,
+ * they end the process: with `ok`, or with a reason that holds what they got
+ * instead, which the test process sees in the DOWN (awaitDown checks `ok`).
+ */
+
 /** OTP's sm_await_socket_down: the DOWN of `mref` for `sock`, any info; anything else first is a failure. */
 async function awaitSocketDown(mref: Ref, sock: unknown): Promise<void> {
   const m = await receive(_, after(5000));
-  expect(m).toBeDefined();
-  expect((m as unknown[]).slice(0, 4)).toEqual(['DOWN', mref, 'port', sock]);
+  if (m === undefined) exit('no_socket_down_in_5_s');
+  const isDown = Array.isArray(m) && m[0] === 'DOWN' && m[1] === mref && m[2] === 'port' && m[3] === sock;
+  if (!isDown) exit(['unexpected_message', m]);
   exit('ok');
 }
 
@@ -939,12 +983,12 @@ async function awaitSocketDown(mref: Ref, sock: unknown): Promise<void> {
 async function awaitSocketDowns(monitors: Map<Ref, unknown>): Promise<void> {
   for (let i = 0; monitors.size > 0 && i < 100; i++) {
     const m = await receive(['DOWN', _, 'port', _, _], after(5000));
-    expect(m).toBeDefined();
-    const [, mon, , sock] = m!;
-    expect(monitors.get(mon as Ref)).toBe(sock);
+    if (m === undefined) exit(['no_socket_down_in_5_s', monitors.size, 'left']);
+    const [, mon, , sock] = m;
+    if (monitors.get(mon as Ref) !== sock) exit(['unexpected_down', m]);
     monitors.delete(mon as Ref);
   }
-  expect(monitors.size).toBe(0);
+  if (monitors.size > 0) exit(['missing_downs', monitors.size]);
   exit('ok');
 }
 
@@ -1027,13 +1071,13 @@ describe('gen_tcp_misc_SUITE: socket_monitor', () => {
       const [pid1, mon1] = spawnMonitor(async () => {
         const mref = inet.monitor(lsock1);
         await sleep(100);
-        expect(inet.cancelMonitor(mref)).toBe(true);
-        send(parent, [self(), 'ready']);
+        // Adapted: the result of cancel_monitor goes to the test process with 'ready', and it checks it.
+        send(parent, [self(), 'ready', inet.cancelMonitor(mref)]);
         const m = await receive(_, after(200));
         if (m !== undefined) exit(['unexpected_message', m]);
         exit('ok');
       });
-      await receive([pid1, 'ready']);
+      expect(await receive([pid1, 'ready', _], after(5000))).toEqual([pid1, 'ready', true]);
       gen_tcp.close(lsock1);
       await awaitDown(pid1, mon1, 'ok');
     });
