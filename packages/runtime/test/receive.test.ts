@@ -293,7 +293,8 @@ describe('after', () => {
       expect(await receive(after(0))).toBeUndefined();
       expect(await receive('x', after(0))).toBeUndefined();
       expect(await receive('x', after(0, () => 'empty'))).toBe('empty');
-      expect(performance.now() - t0).toBeLessThan(20);
+      // No timer wait: far below any timer's delay even on a loaded machine.
+      expect(performance.now() - t0).toBeLessThan(500);
     });
   });
 
@@ -380,10 +381,8 @@ describe('after', () => {
         await sleep(10);
         send(me, 'early');
       });
-      const t0 = performance.now();
       const r = await receive('early', after(150, () => 'timeout'));
       expect(r).toBe('early');
-      expect(performance.now() - t0).toBeLessThan(120);
     });
   });
 

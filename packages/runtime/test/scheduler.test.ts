@@ -102,7 +102,7 @@ describe('fairness', () => {
     sendAfter(20, waiter, 'tick');
     await waitFor(() => tickAt !== 0);
     expect(tickAt - t0).toBeGreaterThanOrEqual(19);
-    expect(tickAt - t0).toBeLessThan(100);
+    expect(tickAt - t0).toBeLessThan(1000); // while the busy process runs on (generous: loaded machines)
     expect(isProcessAlive(waiter)).toBe(false);
     expect(isProcessAlive(busy)).toBe(true);
     exit(busy, 'kill');
@@ -125,7 +125,8 @@ describe('fairness', () => {
         c.write('ping');
       });
       expect(reply).toBe('ping');
-      expect(performance.now() - t0).toBeLessThan(200);
+      // Served while the flooder still runs (it stops after 2 s): generous, for loaded machines.
+      expect(performance.now() - t0).toBeLessThan(1500);
       expect(stats.iterations).toBeGreaterThan(0);
       expect(isProcessAlive(busy)).toBe(true);
     } finally {
@@ -158,7 +159,9 @@ describe('fairness', () => {
     pingPong(game, deadline);
     await wait(10);
     const start = { sent, rounds: game.rounds };
-    await wait(50);
+    // Both must progress: polled (bounded, well before the deadline) rather than one fixed
+    // window, so a loaded machine slows the test down instead of failing it.
+    for (let i = 0; i < 80 && !(sent > start.sent + 1000 && game.rounds > start.rounds + 10); i++) await wait(10);
     expect(sent).toBeGreaterThan(start.sent + 1000); // the flood went on all along
     // And so did the game: round-robin gives it a turn per cycle of the run queue.
     expect(game.rounds).toBeGreaterThan(start.rounds + 10);
@@ -186,7 +189,7 @@ describe('fairness', () => {
     pingPong(game, deadline);
     await wait(10);
     const start = { sent, rounds: game.rounds };
-    await wait(50);
+    for (let i = 0; i < 80 && !(sent > start.sent + 1000 && game.rounds > start.rounds + 10); i++) await wait(10);
     expect(sent).toBeGreaterThan(start.sent + 1000);
     expect(game.rounds).toBeGreaterThan(start.rounds + 10);
     // Every message sent is still queued: those counted, plus one whose self-message the flooder has yet to take.
