@@ -291,6 +291,35 @@ describe('fault isolation', () => {
     expect(result.port).toBe(result.expected);
   });
 
+  it('a connections supervisor that dies takes its connections, the acceptors restart after it, serving goes on', async () => {
+    const ref = newRef();
+    const [result, reports] = await withReports(() =>
+      inProcess(async () => {
+        const port = await started(ref, { numAcceptors: 2 }, echo);
+        const live = await connect(port);
+        expect(await ask(live, 'before')).toBe('before');
+        const listenerSup = (await pool.info(ref)).pid;
+        const connsSup = (await supervisor.whichChildren(listenerSup)).find(([id]) => id === 'connections')![1] as Pid;
+        const acceptors = await pool.procs(ref, 'acceptors');
+        exit(connsSup, 'kill');
+        const lost = await gen_tcp.recv(live, 0, WAIT);
+        await eventually(async () => {
+          const now = await pool.procs(ref, 'acceptors');
+          return now.length === 2 && now.every((p) => !acceptors.includes(p));
+        });
+        const fresh = await connect(port);
+        const text = await ask(fresh, 'after');
+        const info = await pool.info(ref);
+        gen_tcp.close(fresh);
+        gen_tcp.close(live);
+        return { lost, text, samePid: info.pid === listenerSup, connections: info.activeConnections };
+      }),
+    );
+    expect(result).toEqual({ lost: ['error', 'closed'], text: 'after', samePid: true, connections: 1 });
+    // The listener supervisor reports the crash of its child (and restarts the rest, as rest_for_one).
+    expect(reports).toEqual([expect.objectContaining({ kind: 'supervisor', context: 'child_terminated', reason: 'killed' })]);
+  });
+
   it('crash storm: 50 of 500 connection processes crash, the other 450 are all served', async () => {
     const ref = newRef();
     let crashes = 0;

@@ -29,6 +29,7 @@ import {
   exit,
   genServer,
   monitor,
+  onExit,
   processFlag,
   receive,
   self,
@@ -104,7 +105,12 @@ const server: genServer.GenServer<State, Listener> = {
   init(listener) {
     // Connection exits become messages; the parent's exit runs terminate.
     processFlag('trap_exit', true);
-    listener.connsSup = self();
+    const me = self();
+    listener.connsSup = me;
+    // However it ends (stopped, crashed, killed), nobody should call a dead connections supervisor.
+    onExit(me, () => {
+      if (listener.connsSup === me) listener.connsSup = undefined;
+    });
     const { settings } = listener;
     const state: State = {
       listener,
@@ -134,7 +140,7 @@ const server: genServer.GenServer<State, Listener> = {
           return state.noreply;
         }
         const started = startConnection(state, acceptor, socket);
-        return started === undefined ? ['noreply', state] : started.then(() => state.noreply);
+        return started === undefined ? state.noreply : started.then(() => state.noreply);
       }
       if (message[0] === 'EXIT' && message.length === 3) {
         const pid = message[1] as Pid;
