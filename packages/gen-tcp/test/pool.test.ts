@@ -867,6 +867,9 @@ describe('starting', () => {
       const s = await connect(port);
       const text = await ask(s, 'embedded');
       const stop = await pool.stopListener(ref);
+      // With a drain time it is left alone too: not suspended, still serving.
+      const drainStop = await pool.stopListener(ref, { drainTimeout: 'infinity' });
+      const status = pool.getStatus(ref);
       const terminated = await supervisor.terminateChild(sup, spec.id);
       const refused = await gen_tcp.connect('127.0.0.1', port, [], WAIT);
       gen_tcp.close(s);
@@ -877,9 +880,17 @@ describe('starting', () => {
         known = false;
       }
       exit(sup, 'shutdown');
-      return { text, stop, terminated, refused, known };
+      return { text, stop, drainStop, status, terminated, refused, known };
     });
-    expect(result).toEqual({ text: 'embedded', stop: ['error', 'not_found'], terminated: 'ok', refused: ['error', 'econnrefused'], known: false });
+    expect(result).toEqual({
+      text: 'embedded',
+      stop: ['error', 'not_found'],
+      drainStop: ['error', 'not_found'],
+      status: 'running',
+      terminated: 'ok',
+      refused: ['error', 'econnrefused'],
+      known: false,
+    });
   });
 
   it('handshake still returns a socket whose handshake arrived before its listener went away', async () => {

@@ -126,12 +126,15 @@ export async function stopListener(ref: ListenerRef, options: StopOptions = {}):
   for (const key of Object.keys(options)) if (key !== 'drainTimeout') badarg('stopListener', `unknown option '${key}'`);
   const drain = checkTimeout('stopListener', options.drainTimeout ?? 0);
   const root = await poolSupervisor();
+  const id = childId(ref);
+  // A listener started with childSpec belongs to its caller's supervisor: not
+  // ours to stop, so not ours to suspend and drain either.
+  if ((await supervisor.getChildspec(root, id))[0] !== 'ok') return ['error', 'not_found'];
   const listener = find(ref);
   if (listener !== undefined && listener.listenerSup !== undefined && drain > 0) {
     await suspendListener(ref);
     await waitForConnections(ref, '==', 0, drain === Infinity ? 'infinity' : drain);
   }
-  const id = childId(ref);
   const stopped = await supervisor.terminateChild(root, id);
   if (stopped !== 'ok') return ['error', 'not_found'];
   await supervisor.deleteChild(root, id);
