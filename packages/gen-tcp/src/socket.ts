@@ -195,8 +195,6 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
   if (s.life.tag !== 'open' || s.readShut === 'done') return;
   s.framer.push(chunk);
   deliver(s);
-  // Data came that nobody reads now: stop reading, the rest stays in the kernel (see deliver).
-  if (s.life.tag === 'open' && !isActive(s) && s.pending === null && s.readShut === 'no') s.net.pause();
 }
 
 function socketOnEnd(s: TcpSocket): void {
@@ -233,14 +231,8 @@ function socketOnClose(s: TcpSocket): void {
  * Moves what the framer has to whoever waits for it: the owner's mailbox in
  * active mode, or the pending `recv`. Then, if the driver is reading (active,
  * or a `recv` waits) and nothing complete is left, tells the end of the
- * stream or an invalid packet, or makes sure the Node socket reads.
- *
- * It does not pause the Node socket when nobody wants data: `socketOnData`
- * does, when data comes that nobody wants. A receive loop re-arms at once
- * (`{active, once}` then `setopts`, `recv` after `recv`), and pausing here
- * paused and resumed the Node socket for every packet. At most the one
- * chunk that finds nobody waiting is read ahead; the rest of the data
- * stays in the kernel, as before.
+ * stream or an invalid packet. Pauses the Node socket whenever nobody wants
+ * data.
  */
 export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
@@ -279,6 +271,7 @@ export function deliver(s: TcpSocket): void {
     }
   }
   if (reading || s.readShut === 'draining') s.net.resume();
+  else s.net.pause();
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
