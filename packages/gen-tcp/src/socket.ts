@@ -204,10 +204,13 @@ function socketOnEnd(s: TcpSocket): void {
 
 function socketOnError(s: TcpSocket, error: Error): void {
   const reason = posixReason(error);
-  // Bytes Node read ahead for a paused socket came before the error: the
-  // driver would read them first. The stream is destroyed by now, so read()
-  // still returns them but emits no 'data'.
-  while (s.net.destroyed && s.net.readableLength > 0 && s.life.tag === 'open' && s.readShut !== 'done') {
+  // Bytes Node read ahead for a paused socket came before the error: OTP's
+  // driver would read them first, unless it had output queued: then its
+  // write fails first and the bytes are dropped (OTP 25: econnreset_after_
+  // async_send_* vs a reset after data alone). The stream is destroyed by
+  // now, so read() still returns them but emits no 'data'.
+  const readFirst = (error as NodeJS.ErrnoException).syscall === 'read' && s.net.writableLength === 0;
+  while (readFirst && s.net.destroyed && s.net.readableLength > 0 && s.life.tag === 'open' && s.readShut !== 'done') {
     const chunk = s.net.read() as Buffer | null;
     if (chunk === null) break;
     socketOnData(s, chunk);
