@@ -110,7 +110,7 @@ export async function startServer(impl: Impl, scenario: string, args: readonly s
   const server =
     impl === 'erlang'
       ? new Server(name, 'escript', [escriptPath, scenario, ...args])
-      : new Server(name, process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, `server-${impl}.ts`), scenario, ...args]);
+      : new Server(name, process.execPath, [...nodeArgs(), '--expose-gc', '--import', 'tsx', path.join(here, `server-${impl}.ts`), scenario, ...args]);
   const line = await server.nextLine(60_000);
   const m = /^PORT (\d+)$/.exec(line);
   if (m === null) {
@@ -119,6 +119,11 @@ export async function startServer(impl: Impl, scenario: string, args: readonly s
   }
   server.port = Number(m[1]);
   return server;
+}
+
+/** Extra flags for the Node servers, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them. */
+function nodeArgs(): string[] {
+  return (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
 }
 
 /** Starts the servers one after the other (so their start-ups do not compete). */
