@@ -22,12 +22,14 @@
 import type { Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
 import {
-  awaitPromise,
+  answerDriverWait,
+  driverWait,
   isProcessAlive,
   onExit,
   self,
   send,
   takeMessages,
+  type DriverWait,
   type Pid,
 } from '@beamline/runtime';
 import type { ActiveMode, SocketOptions } from './options.js';
@@ -79,11 +81,19 @@ interface Delayed {
  */
 type End = 'fin' | 'rst' | string;
 
+/**
+ * A `recv` waiting for data. The caller blocks on `wait` (null while recvOn
+ * still runs: a result found then is kept in `result`). Only a caller that is
+ * not the owner needs an exit hook: the owner's exit closes the socket, and
+ * the owner cannot hand the socket on while it is blocked in recv.
+ */
 interface PendingRecv {
   readonly length: number;
-  readonly resolve: (result: RecvResult) => void;
-  readonly cancelTimer: () => void;
-  readonly unhook: () => void;
+  readonly caller: Pid;
+  wait: DriverWait<RecvResult> | null;
+  result: RecvResult | null;
+  cancelTimer: () => void;
+  unhook: () => void;
 }
 
 let nextPort = 1;
@@ -417,7 +427,8 @@ function finishRecv(s: TcpSocket, result: RecvResult): void {
   s.pending = null;
   r.cancelTimer();
   r.unhook();
-  r.resolve(result);
+  if (r.wait === null) r.result = result;
+  else answerDriverWait(r.wait, result);
 }
 
 function ownerDied(s: TcpSocket, reason: unknown): void {
@@ -507,20 +518,24 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
   const end = endToRead(s);
   if (end !== null) return ['error', tellEnd(s, end)];
   const caller = self();
-  const promise = new Promise<RecvResult>((resolve) => {
-    const cancelTimer = armRecvTimer(timeout, () => recvTimedOut(s, resolve));
-    // A caller killed while it waits must not take the next data with it.
-    const unhook = onExit(caller, () => {
-      if (s.pending?.resolve === resolve) {
-        s.pending.cancelTimer();
-        s.pending = null;
-        deliver(s);
-      }
-    });
-    s.pending = { length, resolve, cancelTimer, unhook };
-  });
+  const r: PendingRecv = { length, caller, wait: null, result: null, cancelTimer: noop, unhook: noop };
+  s.pending = r;
+  if (timeout !== Infinity) r.cancelTimer = armRecvTimer(timeout, () => recvTimedOut(s, r));
+  if (caller !== s.owner) watchRecvCaller(s, r);
   deliver(s);
-  return awaitPromise(promise);
+  if (r.result !== null) return r.result;
+  r.wait = driverWait<RecvResult>();
+  return r.wait.promise;
+}
+
+/** A caller killed while it waits in recv must not take the next data with it. */
+function watchRecvCaller(s: TcpSocket, r: PendingRecv): void {
+  r.unhook = onExit(r.caller, () => {
+    if (s.pending !== r) return;
+    r.cancelTimer();
+    s.pending = null;
+    deliver(s);
+  });
 }
 
 /**
@@ -529,7 +544,6 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
  * timeout 0 returns what the driver can read at once).
  */
 function armRecvTimer(timeout: number, fire: () => void): () => void {
-  if (timeout === Infinity) return noop;
   if (timeout === 0) {
     const immediate = setImmediate(fire);
     return () => clearImmediate(immediate);
@@ -540,8 +554,8 @@ function armRecvTimer(timeout: number, fire: () => void): () => void {
 
 const noop = (): void => {};
 
-function recvTimedOut(s: TcpSocket, resolve: (r: RecvResult) => void): void {
-  if (s.pending?.resolve !== resolve) return;
+function recvTimedOut(s: TcpSocket, r: PendingRecv): void {
+  if (s.pending !== r) return;
   // The partial data stays for the next recv.
   finishRecv(s, ['error', 'timeout']);
   deliver(s);

@@ -169,6 +169,25 @@ describe('recv', () => {
     });
   });
 
+  it('a process that is not the owner, killed while it waits in recv, takes no data with it', async () => {
+    await run(async () => {
+      const [l, port] = await listenOn(['binary', ['active', false]]);
+      const c = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['active', false]]));
+      const s = ok(await gen_tcp.accept(l, 1000));
+      const reader = spawn(async () => {
+        await gen_tcp.recv(s, 0);
+      });
+      await sleep(10);
+      expect(await gen_tcp.recv(s, 0, 10)).toEqual(['error', 'ealready']);
+      exit(reader, 'kill');
+      await sleep(10);
+      expect(isProcessAlive(reader)).toBe(false);
+      expect(await gen_tcp.send(c, 'after the kill')).toBe('ok');
+      expect((ok(await gen_tcp.recv(s, 0, 1000)) as Buffer).toString()).toBe('after the kill');
+      for (const x of [c, s, l]) gen_tcp.close(x);
+    });
+  });
+
   it('after the peer closes: closed once, then enotconn (exit_on_close true)', async () => {
     await run(async () => {
       const [l, port] = await listenOn(['binary', ['active', false]]);

@@ -58,3 +58,4 @@ export type { GenStatem } from './behaviours/gen-statem.js';
 
 // For drivers (gen-tcp): owner exit hooks and moving queued messages
 export { onExit, takeMessages } from './driver.js';
+export { answerDriverWait, driverWait, type DriverWait } from './receive.js';

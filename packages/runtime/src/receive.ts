@@ -111,6 +111,40 @@ export function awaitPromise<T>(promise: PromiseLike<T> | T): Promise<T> {
   return pending as Promise<T>;
 }
 
+/**
+ * A process blocked on a driver (gen-tcp's recv): the driver answers it with
+ * `answerDriverWait`, which makes it runnable with that value. Unlike
+ * `awaitPromise` no second promise and no `then` callbacks are made, and the
+ * answer reaches the scheduler without a microtask in between.
+ */
+export class DriverWait<T> {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly proc: Proc,
+    /** @internal */ readonly token: unknown,
+    /** What the blocked process awaits. */
+    readonly promise: Promise<T>,
+  ) {}
+}
+
+/**
+ * Blocks the calling process until `answerDriverWait`. Call it last, right
+ * before returning its promise for the caller to await: the scheduler moves
+ * on to the next process at once.
+ */
+export function driverWait<T>(): DriverWait<T> {
+  const p = currentProc('driverWait');
+  const promise = block(p, 'awaiting') as Promise<T>;
+  const w = new DriverWait<T>(p, p.resolve, promise);
+  blocked(p);
+  return w;
+}
+
+/** Resumes the process blocked in `w` with `value`; nothing if it was killed meanwhile or answered already. */
+export function answerDriverWait<T>(w: DriverWait<T>, value: T): void {
+  wakeWith(w.proc, w.token, WAKE_VALUE, value);
+}
+
 function wakeWith(p: Proc, token: unknown, wake: Wake, value: unknown): void {
   if (p.status !== 'awaiting' || p.resolve !== token) return;
   p.wake = wake;
