@@ -1,10 +1,13 @@
 /**
- * What drivers build on (driver.ts): onExit hooks on a process's end, and
- * takeMessages to move queued messages elsewhere in order.
+ * What drivers build on (driver.ts): onExit hooks on a process's end,
+ * takeMessages to move queued messages elsewhere in order, and driverWait to
+ * block a caller until the driver answers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   _,
+  answerDriverWait,
+  driverWait,
   exit,
   isProcessAlive,
   onExit,
@@ -16,6 +19,7 @@ import {
   setLogger,
   spawn,
   takeMessages,
+  type DriverWait,
   type LogReport,
   type Pid,
 } from '../src/index.ts';
@@ -215,5 +219,46 @@ describe('takeMessages', () => {
     await run(() => {
       expect(errorCode(() => takeMessages('tcp' as unknown as () => boolean))).toBe('badarg');
     });
+  });
+});
+
+describe('driverWait', () => {
+  it('blocks the caller until the driver answers, and other processes run meanwhile', async () => {
+    let wait: DriverWait<string> | undefined;
+    const order: string[] = [];
+    await run(async () => {
+      const me = self();
+      spawn(() => {
+        order.push('other ran');
+        answerDriverWait(wait!, 'answer');
+        answerDriverWait(wait!, 'a second answer is ignored');
+        send(me, 'after');
+      });
+      wait = driverWait<string>();
+      order.push(await wait.promise);
+      expect(await receive()).toBe('after');
+    });
+    expect(order).toEqual(['other ran', 'answer']);
+  });
+
+  it('an answer to a process killed while it waits does nothing', async () => {
+    let wait: DriverWait<number> | undefined;
+    const resumed: number[] = [];
+    const pid = spawn(async () => {
+      wait = driverWait<number>();
+      resumed.push(await wait.promise);
+    });
+    await settle();
+    expect(isProcessAlive(pid)).toBe(true);
+    exit(pid, 'kill');
+    await settle();
+    answerDriverWait(wait!, 1);
+    await settle();
+    expect(resumed).toEqual([]);
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('throws not_in_process outside a process', () => {
+    expect(errorCode(() => driverWait())).toBe('not_in_process');
   });
 });
