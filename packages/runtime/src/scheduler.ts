@@ -62,6 +62,12 @@ let sliceReceives = 0;
 let dispatching = false;
 let microtaskArmed = false;
 let immediateArmed = false;
+/** The process left running by the last dispatch, followed through the microtask queue (watchRunning). */
+let watched: Proc | null = null;
+let watchHops = 0;
+let watchArmed = false;
+/** Microtask hops a resumed process may take before it blocks, ends or is handed to the next macrotask's check. */
+const WATCH_HOPS = 16;
 
 /**
  * The calling process, or a `not_in_process` error naming the function. A
@@ -193,8 +199,39 @@ function dispatch(): void {
     step(p);
   }
   dispatching = false;
-  // Whoever is still running gets until the next macrotask; see onImmediate.
-  if (running !== null) armImmediate();
+  if (running !== null) watchRunning(running);
+}
+
+/**
+ * A resumed process normally blocks or ends within a few microtasks. Follow
+ * it that far on the microtask queue, which costs far less than a
+ * setImmediate per wake (measured: about 5 µs of CPU per echo round trip);
+ * if it is still running after WATCH_HOPS hops, it may be waiting on a
+ * promise the runtime does not know, and it gets until the next macrotask
+ * (onImmediate).
+ */
+function watchRunning(p: Proc): void {
+  watched = p;
+  watchHops = 0;
+  if (watchArmed) return;
+  watchArmed = true;
+  void settled.then(onWatch);
+}
+
+function onWatch(): void {
+  watchArmed = false;
+  const p = watched;
+  if (p === null || running !== p) {
+    watched = null;
+    return;
+  }
+  if (++watchHops < WATCH_HOPS) {
+    watchArmed = true;
+    void settled.then(onWatch);
+    return;
+  }
+  watched = null;
+  armImmediate();
 }
 
 /** Resumes `p` as its `wake` says. Never throws: a failure becomes p's crash. */

@@ -281,6 +281,53 @@ describe('run order', () => {
 });
 
 describe('detached processes', () => {
+  it('a process woken by a message that then takes many microtask hops (resolved promises) before it blocks is not detached', async () => {
+    const reports: LogReport[] = [];
+    const previous = setLogger((report) => reports.push(report));
+    try {
+      const got: unknown[] = [];
+      const pid = spawn(async () => {
+        for (let round = 0; round < 3; round++) {
+          const m = await receive();
+          // More hops than the scheduler follows on the microtask queue (16): the macrotask check takes over.
+          for (let i = 0; i < 40; i++) await null;
+          got.push(m);
+        }
+      });
+      for (const m of ['a', 'b', 'c']) {
+        send(pid, m);
+        await wait(5);
+      }
+      await waitFor(() => got.length === 3);
+      expect(got).toEqual(['a', 'b', 'c']);
+      expect(reports).toEqual([]);
+    } finally {
+      setLogger(previous);
+    }
+  });
+
+  it('a process woken by a message that then awaits a foreign timer is reported once; the others go on', async () => {
+    const reports: LogReport[] = [];
+    const previous = setLogger((report) => reports.push(report));
+    try {
+      const game = { rounds: 0 };
+      const pid = spawn(async () => {
+        await receive('go');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      });
+      await wait(5);
+      send(pid, 'go');
+      pingPong(game, performance.now() + 100);
+      await waitFor(() => reports.length > 0);
+      const before = game.rounds;
+      await waitFor(() => game.rounds > before + 20);
+      expect(reports).toEqual([{ kind: 'detached', pid }]);
+    } finally {
+      setLogger(previous);
+    }
+  });
+
+
   it('a bare await of a foreign promise is reported once and does not block the other processes', async () => {
     const reports: LogReport[] = [];
     const previous = setLogger((report) => reports.push(report));
