@@ -5,8 +5,8 @@
  * into the framer (packet/), `deliver` takes complete packets out and either
  * sends them to the owner as `['tcp', s, data]` (active modes) or hands one
  * to a pending `recv` (passive). In passive mode with no `recv` pending the
- * Node socket is paused, so unread data stays in the kernel and a slow reader
- * pushes back on the sender.
+ * Node socket is paused as soon as a chunk arrives that nobody wants, so
+ * unread data stays in the kernel and a slow reader pushes back on the sender.
  *
  * Ownership: the owner's exit closes the socket (`onExit`, like a port linked
  * to its owner); `controllingProcess` moves the owner and the socket's queued
@@ -244,8 +244,8 @@ function socketOnClose(s: TcpSocket): void {
  * Moves what the framer has to whoever waits for it: the owner's mailbox in
  * active mode, or the pending `recv`. Then, if the driver is reading (active,
  * or a `recv` waits) and nothing complete is left, tells the end of the
- * stream or an invalid packet. Pauses the Node socket whenever nobody wants
- * data.
+ * stream or an invalid packet. Pauses the Node socket when nobody wants the
+ * data it holds.
  */
 export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
@@ -284,7 +284,11 @@ export function deliver(s: TcpSocket): void {
     }
   }
   if (reading || s.readShut === 'draining') s.net.resume();
-  else s.net.pause();
+  // Paused only once a chunk nobody wants is here: pausing and resuming
+  // around every recv or {active, once} packet made Node stop and restart
+  // reading each time (bulk passive recv: 2-3x the page faults, 25-45% slower).
+  // At most one chunk and Node's buffer (128 KiB measured) are read ahead.
+  else if (framer.pending() > 0 || s.net.readableLength > 0) s.net.pause();
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
