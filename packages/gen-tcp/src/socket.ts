@@ -528,8 +528,12 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
   if (caller !== s.owner) watchRecvCaller(s, r);
   deliver(s);
   if (r.result !== null) return r.result;
-  r.wait = driverWait<RecvResult>();
-  return r.wait.promise;
+  const wait = driverWait<RecvResult>();
+  r.wait = wait;
+  // Blocking ran the next processes at once; one of them may have finished
+  // this recv (closed the socket) before the wait was in place.
+  if (r.result !== null) answerDriverWait(wait, r.result);
+  return wait.promise;
 }
 
 /** A caller killed while it waits in recv must not take the next data with it. */

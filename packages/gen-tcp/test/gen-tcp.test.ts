@@ -188,6 +188,21 @@ describe('recv', () => {
     });
   });
 
+  it('a recv whose socket another process closes while the caller is blocking gets closed, not a hang', async () => {
+    await run(async () => {
+      const [l, port] = await listenOn(['binary', ['active', false]]);
+      const c = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['active', false]]));
+      const s = ok(await gen_tcp.accept(l, 1000));
+      // Its body starts when the recv below blocks: it closes the socket before the caller's wait is in place.
+      spawn(() => {
+        gen_tcp.close(s);
+      });
+      expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['error', 'closed']);
+      gen_tcp.close(c);
+      gen_tcp.close(l);
+    });
+  });
+
   it('after the peer closes: closed once, then enotconn (exit_on_close true)', async () => {
     await run(async () => {
       const [l, port] = await listenOn(['binary', ['active', false]]);

@@ -130,7 +130,9 @@ export class DriverWait<T> {
 /**
  * Blocks the calling process until `answerDriverWait`. Call it last, right
  * before returning its promise for the caller to await: the scheduler moves
- * on to the next process at once.
+ * on to the next process at once, and that process's code may run before
+ * `driverWait` returns (a new process's body starts synchronously), so an
+ * answer it produces must be given to the wait once it is returned.
  */
 export function driverWait<T>(): DriverWait<T> {
   const p = currentProc('driverWait');
