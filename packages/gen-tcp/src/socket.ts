@@ -201,8 +201,13 @@ function recvPacket(s: TcpSocket, length: number): Packet | undefined {
 }
 
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
-  // A closed read side (halfOpen, or shutdown(read) done) drops what still comes.
-  if (s.life.tag !== 'open' || s.readShut === 'done') return;
+  // A closed read side (halfOpen, or shutdown(read) done) drops what still
+  // comes; after shutdown(read) nobody reads the rest, so the peer is held back.
+  if (s.life.tag !== 'open') return;
+  if (s.readShut === 'done') {
+    s.net.pause();
+    return;
+  }
   s.framer.push(chunk);
   deliver(s);
 }
@@ -288,7 +293,8 @@ export function deliver(s: TcpSocket): void {
   // around every recv or {active, once} packet made Node stop and restart
   // reading each time (bulk passive recv: 2-3x the page faults, 25-45% slower).
   // At most one chunk and Node's buffer (128 KiB measured) are read ahead.
-  else if (framer.pending() > 0 || s.net.readableLength > 0) s.net.pause();
+  // A failed framer keeps nothing (pending() is 0) and wants nothing more.
+  else if (framer.pending() > 0 || framer.state.tag === 'failed' || s.net.readableLength > 0) s.net.pause();
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */

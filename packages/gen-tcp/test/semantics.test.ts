@@ -6,13 +6,13 @@
  * loop is bounded in count and in time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket as NetSocket } from 'node:net';
+import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { _, after, receive, run, sleep } from '@beamline/runtime';
 import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
-import type { ListenSocket } from '../src/index.ts';
+import type { ListenSocket, TcpSocket } from '../src/index.ts';
 import { ok } from './helpers.ts';
 
 async function listenOn(options: Parameters<typeof gen_tcp.listen>[1]): Promise<[ListenSocket, number]> {
@@ -204,4 +204,62 @@ describe('the peer closes inside a {packet,4} packet', () => {
       });
     });
   }
+});
+
+describe('a socket nobody reads from holds the peer back', () => {
+  const FLOOD = 16 * 1024 * 1024;
+  /** Bytes the Node socket took from the kernel while a raw peer tried to write FLOOD bytes that nobody reads. */
+  async function heldBack(
+    options: Parameters<typeof gen_tcp.listen>[1],
+    before: (s: TcpSocket, peer: NetSocket) => Promise<void>,
+  ): Promise<{ read: number; paused: boolean }> {
+    return run(async () => {
+      const l = ok(await gen_tcp.listen(0, options));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      peer.on('error', () => {});
+      const s = ok(await gen_tcp.accept(l, 1000));
+      try {
+        await before(s, peer);
+        await sleep(20);
+        peer.write(Buffer.alloc(FLOOD));
+        await sleep(300);
+        return { read: s.net.bytesRead, paused: s.net.isPaused() };
+      } finally {
+        peer.destroy();
+        gen_tcp.close(s);
+        gen_tcp.close(l);
+      }
+    });
+  }
+
+  it('passive after a recv, after shutdown(read), after an invalid packet, and {active, once} not re-armed: a chunk or two read, the rest left in the kernel', async () => {
+    const cases: [string, Parameters<typeof gen_tcp.listen>[1], Parameters<typeof heldBack>[1]][] = [
+      ['passive, no recv', ['binary', ['active', false]], async () => {}],
+      ['passive, one recv then none', ['binary', ['active', false]], async (s, peer) => {
+        peer.write('x');
+        expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['ok', Buffer.from('x')]);
+      }],
+      ['shutdown(read), nobody reads', ['binary', ['active', false]], async (s) => {
+        expect(gen_tcp.shutdown(s, 'read')).toBe('ok');
+      }],
+      ['shutdown(read) after a recv', ['binary', ['active', false]], async (s, peer) => {
+        peer.write('x');
+        expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['ok', Buffer.from('x')]);
+        expect(gen_tcp.shutdown(s, 'read')).toBe('ok');
+      }],
+      ['an invalid header after a packet, then passive', ['binary', ['active', true], ['packet', 2], ['packet_size', 10]], async (s, peer) => {
+        peer.write(Buffer.from([0, 1, 97, 0, 100]));
+        expect(await receive(['tcp', s, _], after(1000))).toEqual(['tcp', s, Buffer.from('a')]);
+        expect(inet.setopts(s, [['active', false]])).toBe('ok');
+      }],
+      ['{active, once} delivered, not re-armed', ['binary', ['active', 'once']], async (s, peer) => {
+        peer.write('x');
+        expect(await receive(['tcp', s, _], after(1000))).toEqual(['tcp', s, Buffer.from('x')]);
+      }],
+    ];
+    for (const [name, options, before] of cases) {
+      const held = await heldBack(options, before);
+      expect({ name, paused: held.paused, under1MiB: held.read < 1024 * 1024 }).toEqual({ name, paused: true, under1MiB: true });
+    }
+  }, 20_000);
 });
