@@ -10,6 +10,7 @@ import { ListenSocket, acceptOn, closeListener, transferListener, type AcceptRes
 import { ipToString, parseOptions, show, type OptionInput } from './options.js';
 import type { IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
+import { startTimeout } from './timeout.js';
 import {
   TcpSocket,
   closeSocket,
@@ -83,9 +84,9 @@ export function connect(address: Address, port: number, options: OptionInput = [
       ...(opts.port !== 0 ? { localPort: opts.port } : {}),
       ...(opts.family === 'inet6' ? { family: 6 } : {}),
     });
-    const timer = ms === Infinity ? undefined : setTimeout(() => finish(['error', 'timeout']), ms);
+    const cancelTimer = ms === Infinity ? undefined : startTimeout(ms, () => finish(['error', 'timeout']));
     function finish(result: ConnectResult | 'connected'): void {
-      if (timer !== undefined) clearTimeout(timer);
+      if (cancelTimer !== undefined) cancelTimer();
       conn.off('connect', onConnect);
       conn.off('error', onError);
       if (result === 'connected') {

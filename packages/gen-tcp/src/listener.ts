@@ -10,6 +10,7 @@ import { awaitPromise, isProcessAlive, onExit, self, send, type Pid } from '@bea
 import { inheritedOnAccept, type SocketOptions } from './options.js';
 import { portDown } from './monitors.js';
 import { openSockets } from './stats.js';
+import { startTimeout } from './timeout.js';
 import { TcpSocket } from './socket.js';
 
 export type AcceptResult = readonly ['ok', TcpSocket] | readonly ['error', 'closed' | 'timeout' | string];
@@ -105,12 +106,11 @@ export function acceptOn(l: ListenSocket, timeout: number): AcceptResult | Promi
       if (i >= 0) l.acceptors.splice(i, 1);
     };
     if (timeout !== Infinity) {
-      const timer = setTimeout(() => {
+      acceptor.cancelTimer = startTimeout(timeout, () => {
         leave();
         acceptor.unhook();
         resolve(['error', 'timeout']);
-      }, timeout);
-      acceptor.cancelTimer = () => clearTimeout(timer);
+      });
     }
     // An acceptor killed while it waits leaves the queue.
     acceptor.unhook = onExit(caller, () => {

@@ -38,6 +38,7 @@ import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
 import { portDown } from './monitors.js';
+import { startTimeout } from './timeout.js';
 
 
 export type Data = Buffer | number[];
@@ -562,8 +563,7 @@ function armRecvTimer(timeout: number, fire: () => void): () => void {
     const immediate = setImmediate(fire);
     return () => clearImmediate(immediate);
   }
-  const timer = setTimeout(fire, timeout);
-  return () => clearTimeout(timer);
+  return startTimeout(timeout, fire);
 }
 
 const noop = (): void => {};

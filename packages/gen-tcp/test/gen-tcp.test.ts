@@ -203,6 +203,31 @@ describe('recv', () => {
     });
   });
 
+  it('recv and accept with a timeout past 2^31-1 ms wait (Node would fire such a timer at once), as OTP 25 does', async () => {
+    await run(async () => {
+      const [l, port] = await listenOn(['binary', ['active', false]]);
+      const me = self();
+      spawn(async () => {
+        const r = await gen_tcp.accept(l, 2 ** 31 + 5);
+        if (r[0] === 'ok') gen_tcp.controllingProcess(r[1], me);
+        send(me, ['accepted', r]);
+      });
+      await sleep(50);
+      expect(await receive(['accepted', _], after(0))).toBeUndefined();
+      const c = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['active', false]], 2 ** 32));
+      const [, accepted] = await receive(['accepted', _], after(1000));
+      const s = ok(accepted as Awaited<ReturnType<typeof gen_tcp.accept>>);
+      spawn(async () => {
+        send(me, ['got', await gen_tcp.recv(s, 0, 2 ** 31)]);
+      });
+      await sleep(50);
+      expect(await receive(['got', _], after(0))).toBeUndefined();
+      expect(await gen_tcp.send(c, 'late')).toBe('ok');
+      expect(await receive(['got', _], after(1000))).toEqual(['got', ['ok', Buffer.from('late')]]);
+      for (const x of [c, s, l]) gen_tcp.close(x);
+    });
+  });
+
   it('after the peer closes: closed once, then enotconn (exit_on_close true)', async () => {
     await run(async () => {
       const [l, port] = await listenOn(['binary', ['active', false]]);
