@@ -237,6 +237,8 @@ describe('the acceptor pool: start/2, start_servers/2, server/1, loop/1', () => 
     const erl = start('escript', [ESCRIPT, 'pool', '2']);
     const erlPort = Number((await erl.waitFor(/^listening (\d+)$/m))[1]);
     expect(await run(() => client(erlPort, 'to erlang'))).toEqual(['ok', bytes('TO ERLANG')]);
+    // client/2 closes as it returns: let the Erlang server see that close before the pool stops.
+    await erl.waitFor(/^Socket #Port<0\.\d+> closed/m);
     erl.proc.stdin?.end(); // the escript stops when its input closes
     expect(await erl.exited).toEqual({ code: 0, signal: null });
     const erlOut = erl.stdout.split('\n').filter((l) => l !== '');
