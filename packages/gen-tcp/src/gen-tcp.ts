@@ -5,12 +5,11 @@
  * bad arguments throw `badarg`.
  */
 import { connect as netConnect, createServer, type Socket as NetSocket } from 'node:net';
-import { Pid, awaitPromise, badarg, self } from '@beamline/runtime';
+import { Pid, awaitPromise, badarg, driverTimeout, self } from '@beamline/runtime';
 import { ListenSocket, acceptOn, closeListener, transferListener, type AcceptResult } from './listener.js';
 import { ipToString, parseOptions, show, type OptionInput } from './options.js';
 import type { IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
-import { startTimeout } from './timeout.js';
 import {
   TcpSocket,
   closeSocket,
@@ -84,7 +83,7 @@ export function connect(address: Address, port: number, options: OptionInput = [
       ...(opts.port !== 0 ? { localPort: opts.port } : {}),
       ...(opts.family === 'inet6' ? { family: 6 } : {}),
     });
-    const cancelTimer = ms === Infinity ? undefined : startTimeout(ms, () => finish(['error', 'timeout']));
+    const cancelTimer = ms === Infinity ? undefined : driverTimeout(ms, () => finish(['error', 'timeout']));
     function finish(result: ConnectResult | 'connected'): void {
       if (cancelTimer !== undefined) cancelTimer();
       conn.off('connect', onConnect);

@@ -6,11 +6,10 @@
  */
 import type { Server, Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
-import { awaitPromise, isProcessAlive, onExit, self, send, type Pid } from '@beamline/runtime';
+import { awaitPromise, driverTimeout, isProcessAlive, onExit, self, send, type Pid } from '@beamline/runtime';
 import { inheritedOnAccept, type SocketOptions } from './options.js';
 import { portDown } from './monitors.js';
 import { openSockets } from './stats.js';
-import { startTimeout } from './timeout.js';
 import { TcpSocket } from './socket.js';
 
 export type AcceptResult = readonly ['ok', TcpSocket] | readonly ['error', 'closed' | 'timeout' | string];
@@ -106,7 +105,7 @@ export function acceptOn(l: ListenSocket, timeout: number): AcceptResult | Promi
       if (i >= 0) l.acceptors.splice(i, 1);
     };
     if (timeout !== Infinity) {
-      acceptor.cancelTimer = startTimeout(timeout, () => {
+      acceptor.cancelTimer = driverTimeout(timeout, () => {
         leave();
         acceptor.unhook();
         resolve(['error', 'timeout']);

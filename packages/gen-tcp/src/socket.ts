@@ -23,6 +23,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { inspect } from 'node:util';
 import {
   answerDriverWait,
+  driverTimeout,
   driverWait,
   isProcessAlive,
   onExit,
@@ -38,7 +39,6 @@ import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
 import { portDown } from './monitors.js';
-import { startTimeout } from './timeout.js';
 
 
 export type Data = Buffer | number[];
@@ -563,7 +563,7 @@ function armRecvTimer(timeout: number, fire: () => void): () => void {
     const immediate = setImmediate(fire);
     return () => clearImmediate(immediate);
   }
-  return startTimeout(timeout, fire);
+  return driverTimeout(timeout, fire);
 }
 
 const noop = (): void => {};

@@ -1,8 +1,9 @@
 /**
  * What a driver (a socket layer, a port-like resource) needs beyond the
  * process API: to learn when its owner exits, and to move the owner's queued
- * messages elsewhere. gen-tcp builds ownership on these two.
+ * messages elsewhere, and timeouts of any length. gen-tcp builds ownership on these.
  */
+import { systemClock } from './clock.js';
 import { badarg } from './errors.js';
 import { reportHookFailure } from './logger.js';
 import { Pid } from './pid.js';
@@ -49,4 +50,15 @@ export function takeMessages(pick: (message: unknown) => boolean): unknown[] {
   const p = currentProc('takeMessages');
   if (typeof pick !== 'function') badarg('takeMessages', 'pick must be a function');
   return p.mbox === null ? [] : p.mbox.takeAll(pick);
+}
+
+/**
+ * Calls `fire` after `ms` milliseconds of real time, however long (Node's
+ * timers stop at 2^31-1 ms; longer ones are chained, as the runtime's own
+ * timers are). Returns a function that cancels it. Driver timeouts (a recv,
+ * an accept, a connect) run on the system clock, not a simulated one.
+ */
+export function driverTimeout(ms: number, fire: () => void): () => void {
+  const handle = systemClock.schedule(ms, fire);
+  return () => systemClock.cancel(handle);
 }

@@ -57,5 +57,5 @@ export type { Supervisor, ChildSpec, SupFlags } from './behaviours/supervisor.js
 export type { GenStatem } from './behaviours/gen-statem.js';
 
 // For drivers (gen-tcp): owner exit hooks and moving queued messages
-export { onExit, takeMessages } from './driver.js';
+export { driverTimeout, onExit, takeMessages } from './driver.js';
 export { answerDriverWait, driverWait, type DriverWait } from './receive.js';

@@ -1,20 +1,20 @@
 /**
- * timeout.ts: timeouts longer than Node's timers hold (2^31-1 ms) are
+ * driverTimeout: timeouts longer than Node's timers hold (2^31-1 ms) are
  * chained, so they fire when due, not at once. Fake timers stand in for the
- * 24.8 days; the sockets' use of it is tested in gen-tcp.test.ts.
+ * 24.8 days; gen-tcp's use of it (recv, accept) is tested in its gen-tcp.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startTimeout } from '../src/timeout.ts';
+import { driverTimeout } from '../src/index.ts';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('startTimeout', () => {
+describe('driverTimeout', () => {
   it('fires a timeout past 2^31-1 ms when due, not before', () => {
     vi.useFakeTimers();
     const fired: number[] = [];
-    startTimeout(2 ** 32 + 5, () => fired.push(Date.now()));
+    driverTimeout(2 ** 32 + 5, () => fired.push(Date.now()));
     const start = Date.now();
     vi.advanceTimersByTime(2 ** 32 + 4);
     expect(fired).toEqual([]);
@@ -25,8 +25,8 @@ describe('startTimeout', () => {
   it('a cancelled timeout never fires, in any link of the chain', () => {
     vi.useFakeTimers();
     const fired: string[] = [];
-    const cancelEarly = startTimeout(2 ** 31 + 10, () => fired.push('early'));
-    const cancelLate = startTimeout(2 ** 31 + 10, () => fired.push('late'));
+    const cancelEarly = driverTimeout(2 ** 31 + 10, () => fired.push('early'));
+    const cancelLate = driverTimeout(2 ** 31 + 10, () => fired.push('late'));
     cancelEarly();
     vi.advanceTimersByTime(2 ** 31); // the second link of cancelLate's chain is armed now
     cancelLate();
@@ -37,7 +37,7 @@ describe('startTimeout', () => {
   it('a short timeout is one plain timer', () => {
     vi.useFakeTimers();
     let fired = 0;
-    startTimeout(10, () => fired++);
+    driverTimeout(10, () => fired++);
     vi.advanceTimersByTime(9);
     expect(fired).toBe(0);
     vi.advanceTimersByTime(1);
