@@ -34,7 +34,7 @@ import {
   type Pid,
 } from '@beamline/runtime';
 import type { ActiveMode, SocketOptions } from './options.js';
-import { createFramer, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
+import { createFramer, encodeJoined, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
 import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
@@ -448,6 +448,9 @@ function ownerDied(s: TcpSocket, reason: unknown): void {
 
 // ---- operations (called from the gen-tcp façade) ----
 
+/** The largest send whose pieces are joined into one write: a loopback segment. */
+const JOIN_LIMIT = 64 * 1024;
+
 /**
  * `gen_tcp:send/2`: a promise when the sender waits on a busy socket
  * (send-queue.ts). `caller` is set when a waiting sender's turn comes.
@@ -455,13 +458,14 @@ function ownerDied(s: TcpSocket, reason: unknown): void {
 export function sendOn(s: TcpSocket, data: IoData, caller?: Pid | null): SendResult | Promise<SendResult> {
   const refused = sendRefused(s);
   if (refused !== null) return refused;
+  if (Buffer.isBuffer(data)) {
+    const framed = encodeJoined(s.opts.packet, data, JOIN_LIMIT);
+    if (framed !== undefined) return s.sendq.send([framed], caller);
+  }
   const encoded = encodePacket(s.opts.packet, data);
   if (encoded[0] === 'error') return encoded;
   return s.sendq.send(oneWrite(encoded[1]), caller);
 }
-
-/** The largest send whose pieces are joined into one write: a loopback segment. */
-const JOIN_LIMIT = 64 * 1024;
 
 /**
  * The pieces of a send (a 1/2/4 header and its body, an iolist's parts) as

@@ -13,8 +13,11 @@ const EMPTY = Buffer.alloc(0);
 
 /** A FIFO of byte chunks that reads like one contiguous `ByteView`. */
 export class ChunkQueue implements ByteView {
-  /** Chunks in arrival order; those before `#head` are consumed. */
-  #chunks: Buffer[] = [];
+  /**
+   * Chunks in arrival order; the slots before `#head` are consumed and
+   * cleared at once, so a read buffer dies young (see `#consume`).
+   */
+  #chunks: (Buffer | undefined)[] = [];
   #head = 0;
   /** Bytes of `#chunks[#head]` already consumed. */
   #offset = 0;
@@ -188,6 +191,10 @@ export class ChunkQueue implements ByteView {
       }
       pieces?.push(this.#offset === 0 ? head : head.subarray(this.#offset));
       n -= available;
+      // Kept until compaction, a consumed 64 KiB read buffer would outlive
+      // the young generation and be freed in old-space batches, which made
+      // the allocator hand pages back and fault them in again (bulk recv).
+      this.#chunks[this.#head] = undefined;
       this.#head += 1;
       this.#offset = 0;
     }

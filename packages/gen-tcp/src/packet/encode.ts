@@ -66,3 +66,22 @@ export function encodePacket(type: PacketType, data: IoData): readonly ['ok', Bu
       return type satisfies never;
   }
 }
+
+/**
+ * The common send, one Buffer with a 1/2/4 header, framed into one new
+ * Buffer: what `encodePacket` and joining its pieces give, without the
+ * pieces (one allocation, one copy). Undefined when it does not apply: another
+ * packet type, a body too long for its header, or a frame over `limit`
+ * bytes (large sends are written as pieces).
+ */
+export function encodeJoined(type: PacketType, body: Buffer, limit: number): Buffer | undefined {
+  if (type !== 4 && type !== 2 && type !== 1) return undefined;
+  const size = body.length;
+  if (size > MAX_BODY[type] || size + type > limit) return undefined;
+  const framed = Buffer.allocUnsafe(type + size);
+  if (type === 4) framed.writeUInt32BE(size, 0);
+  else if (type === 2) framed.writeUInt16BE(size, 0);
+  else framed[0] = size;
+  framed.set(body, type);
+  return framed;
+}

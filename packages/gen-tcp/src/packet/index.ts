@@ -30,7 +30,7 @@ export type BytePacketType = Exclude<PacketType, HttpType>;
 export type { DecodeOption, DecodeOptions, DecodeOptionsObject } from './options.js';
 export { createFramer, Framer, DEFAULT_BUFFER_SIZE } from './framer.js';
 export type { FramerOptions, FramerChanges, FramerState, FramerError } from './framer.js';
-export { encodePacket } from './encode.js';
+export { encodeJoined, encodePacket } from './encode.js';
 export { flattenIodata, byteLength } from './iodata.js';
 export type { IoData } from './iodata.js';
 export { HTTP_HEADERS } from './http.js';

@@ -1,4 +1,6 @@
 /** `ChunkQueue`: received chunks read as one stream, taken with at most one copy. */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ChunkQueue } from '../../src/packet/chunk-queue.js';
 
@@ -96,5 +98,29 @@ describe('ChunkQueue', () => {
       size = (size % 97) + 1;
     }
     expect(out).toBe(text);
+  });
+
+  it('lets go of a consumed chunk at once, while later chunks stay queued', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const queue = new ChunkQueue();
+    const pushed: WeakRef<Buffer>[] = [];
+    const push = (): void => {
+      const chunk = Buffer.alloc(1024, pushed.length);
+      pushed.push(new WeakRef(chunk));
+      queue.push(chunk);
+    };
+    // A reader that is always one chunk behind, as a passive socket reading ahead is.
+    push();
+    for (let i = 0; i < 8; i++) {
+      push();
+      expect(queue.takeHead()[0]).toBe(i);
+      expect(queue.length).toBe(1024);
+    }
+    // WeakRef targets live until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    // Kept until compaction (64 chunks), consumed chunks outlived the young generation (bulk recv: page faults).
+    expect(pushed.map((ref) => ref.deref() !== undefined)).toEqual([...Array<boolean>(8).fill(false), true]);
   });
 });

@@ -3,7 +3,7 @@
  * checked against what OTP 25 sockets put on the wire.
  */
 import { describe, expect, it } from 'vitest';
-import { decodePacket, encodePacket } from '../../src/packet/index.js';
+import { decodePacket, encodeJoined, encodePacket, type PacketType } from '../../src/packet/index.js';
 
 const wire = (result: ReturnType<typeof encodePacket>): string => {
   if (result[0] !== 'ok') throw new Error(`expected ok, got ${result[1]}`);
@@ -70,5 +70,31 @@ describe('encodePacket', () => {
     expect(() => encodePacket(3 as never, 'a')).toThrow(/badarg: encodePacket: not a packet type: 3/);
     expect(() => encodePacket(4, [1, [2, 300]])).toThrow(/badarg: encodePacket: not iodata: 300 at \[1\]\[1\]/);
     expect(() => encodePacket(4, { a: 1 } as never)).toThrow(/not iodata: object Object/);
+  });
+});
+
+describe('encodeJoined (the send fast path)', () => {
+  it('gives the bytes encodePacket gives, joined, for 1, 2 and 4', () => {
+    for (const type of [1, 2, 4] as const) {
+      for (const size of [0, 1, 63, 64, 255, 256, 1000]) {
+        const body = Buffer.alloc(size, size & 0xff);
+        const joined = encodeJoined(type, body, 64 * 1024);
+        if (size > (type === 1 ? 0xff : 0xffff)) {
+          expect(joined, `${type}/${size}`).toBeUndefined();
+          continue;
+        }
+        expect(joined?.toString('hex'), `${type}/${size}`).toBe(wire(encodePacket(type, body)));
+        // A new Buffer: the caller may reuse its body once send returns.
+        expect(joined?.buffer === body.buffer && joined.byteOffset === body.byteOffset).toBe(false);
+      }
+    }
+  });
+
+  it('leaves to encodePacket the other packet types, bodies too long for the header and frames over the limit', () => {
+    for (const type of ['raw', 0, 'line', 'asn1', 'http'] as PacketType[]) expect(encodeJoined(type, Buffer.from('abc'), 1024)).toBeUndefined();
+    expect(encodeJoined(1, Buffer.alloc(256), 1024)).toBeUndefined();
+    expect(encodeJoined(2, Buffer.alloc(0x10000), 0x20000)).toBeUndefined();
+    expect(encodeJoined(4, Buffer.alloc(1021), 1024)).toBeUndefined();
+    expect(encodeJoined(4, Buffer.alloc(1020), 1024)?.length).toBe(1024);
   });
 });
