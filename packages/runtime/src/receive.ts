@@ -76,11 +76,21 @@ export function receive(): Promise<unknown> {
   // `arguments`, not a rest parameter: the bare receive of every message loop allocates no array.
   if (arguments.length === 0) return receiveAny(p);
   const args: ReceiveArg[] = Array.prototype.slice.call(arguments);
-  for (let i = 0; i < args.length - 1; i++) {
-    if (args[i] instanceof After) badarg('receive', 'the after clause must be the last argument');
+  let afterClause: After<unknown> | null = null;
+  let withBodies = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    // Tuple patterns, the usual clauses, are neither kind: one check instead of two instanceof.
+    if (Array.isArray(a) || typeof a !== 'object' || a === null) continue;
+    if (a instanceof Clause) {
+      withBodies = true;
+    } else if (a instanceof After) {
+      if (i !== args.length - 1) badarg('receive', 'the after clause must be the last argument');
+      afterClause = a;
+      withBodies ||= a.body !== null;
+    }
   }
-  const last = args[args.length - 1];
-  return receiveIn(p, args, last instanceof After ? last : null);
+  return receiveIn(p, args, afterClause, withBodies);
 }
 
 /** `timer:sleep/1`: blocks the process for `ms` milliseconds; resolves with `'ok'`. */
@@ -88,7 +98,7 @@ export function sleep(ms: number | 'infinity'): Promise<'ok'> {
   const p = currentProc('sleep');
   // A receive whose only clause is the `after`: no message can end it.
   const afterClause = after(ms, okBody);
-  return receiveIn(p, [afterClause], afterClause) as Promise<'ok'>;
+  return receiveIn(p, [afterClause], afterClause, true) as Promise<'ok'>;
 }
 
 const okBody = (): 'ok' => 'ok';
@@ -211,8 +221,7 @@ function receiveAny(p: Proc): Promise<unknown> {
  * argument. With only an `after`, no message can match: Erlang's
  * `receive after T -> … end`.
  */
-function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null): Promise<unknown> {
-  const withBodies = hasBodies(args);
+function receiveIn(p: Proc, args: readonly ReceiveArg[], afterClause: After<unknown> | null, withBodies: boolean): Promise<unknown> {
   // Look through what is already queued.
   if (p.queued > 0) {
     const found = find(p, args, 0);
@@ -263,14 +272,6 @@ function yieldToOthers(p: Proc, w: Wait): Promise<unknown> {
   return w.withBodies ? pending.then((message) => runMatched(w, message)) : pending;
 }
 
-function hasBodies(args: readonly ReceiveArg[]): boolean {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a instanceof Clause || (a instanceof After && a.body !== null)) return true;
-  }
-  return false;
-}
-
 /**
  * Index of the oldest message from `from` on that a clause accepts, or -1.
  * The clause (or null for a bare pattern) is left in `lastMatched`.
@@ -297,7 +298,7 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
     const message = mailbox.at(i);
     for (let j = 0; j < clauses; j++) {
       const a = args[j];
-      if (a instanceof Clause) {
+      if (!Array.isArray(a) && a instanceof Clause) {
         if (a === ANY || matches(a.pattern, message)) {
           lastMatched = a;
           return i;
