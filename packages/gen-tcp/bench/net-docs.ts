@@ -5,7 +5,7 @@
  */
 
 /** One bullet for the list of how things are measured. */
-export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The bulk rows take 5 rounds, each with new server processes, warmed up by one transfer (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
 
 /** The section on the network scenarios. */
 export const networkSection = `## The network scenarios
@@ -35,6 +35,22 @@ Why this shape:
 - Every client loop is bounded by a count and a deadline; a server that stops
   answering fails the run instead of hanging it. A server exits when its stdin
   closes, so a failed scenario takes its servers with it.
+- Bulk: a Node server's bulk rate depends on how often glibc hands the
+  freed 64 KiB read buffers back to the kernel and faults them in again,
+  and that is settled early in each process and differs from one process to
+  the next (raw Node alone gave medians of 2,100 to 3,450 MB/s over six
+  processes). So each bulk round starts new servers and the median is over
+  processes, not over transfers of one process. On this measure Beamline's
+  server is the one that churns: strace counted 355 \`brk\` calls (heap
+  grown and trimmed) in one 1 GiB passive transfer against 2 for raw Node,
+  and 60,000-200,000 page faults per GiB against about 1,000. With trimming
+  off (\`MALLOC_TRIM_THRESHOLD_=268435456\`, a diagnosis, not a setting the
+  bench uses) both faulted about 2,000 times per GiB and Beamline's passive
+  rate was 0.73-1.11× of raw (medians 2,087-2,344 against 2,106-2,848 MB/s).
+  What in Beamline's read path keeps the allocator trimming is not found
+  yet; the chunk queue holding consumed chunks (fixed) was one cause, not
+  the whole of it. An earlier version of this suite reused one server
+  process for all rounds and measured 0.86-0.87× there.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 

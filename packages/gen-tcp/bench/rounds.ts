@@ -2,10 +2,11 @@
  * Rounds of a network scenario: one warm-up per server, then `rounds()`
  * measured rounds, the servers taking turns inside each round (Beamline,
  * raw, Erlang, Beamline, …) so that all see the same machine state; each
- * figure is the median of its rounds.
+ * figure is the median of its rounds. `interleaveFresh` starts new server
+ * processes for each round.
  */
 import { median, type Result } from '../../runtime/bench/harness.js';
-import { rounds, type Server } from './servers.js';
+import { rounds, stopAll, type Server } from './servers.js';
 
 /** A scenario's result line with the Erlang figure (`null`: not measured). */
 export interface NetResult extends Result {
@@ -27,17 +28,58 @@ export async function interleave<K extends string>(
   measure: (s: Server) => Promise<Record<K, number>>,
 ): Promise<Map<string, Record<K, number>>> {
   for (const s of servers) await warmup(s);
-  const samples = new Map<string, Record<K, number>[]>(servers.map((s) => [s.name, []]));
+  const samples = new Map<string, Record<K, number>[]>();
   const n = rounds();
-  for (let r = 0; r < n; r++) {
-    const line: string[] = [];
-    for (const s of servers) {
-      const figures = await measure(s);
-      samples.get(s.name)!.push(figures);
-      line.push(`${s.name} ${Object.entries(figures).map(([k, v]) => `${k}=${fmt(v as number)}`).join(' ')}`);
+  for (let r = 0; r < n; r++) await round(servers, measure, samples, `${r + 1}/${n}`);
+  return medians(samples);
+}
+
+/**
+ * The same with new server processes for every round (`start` them, warm
+ * each up, measure each, stop them): for figures that depend on the state a
+ * process settles into early and keeps, such as where the C allocator puts
+ * Node's read buffers (see docs/benchmarks.md, bulk). `n` rounds unless
+ * `BENCH_ROUNDS` says otherwise.
+ */
+export async function interleaveFresh<K extends string>(
+  start: () => Promise<Server[]>,
+  warmup: (s: Server) => Promise<unknown>,
+  measure: (s: Server) => Promise<Record<K, number>>,
+  n: number,
+): Promise<Map<string, Record<K, number>>> {
+  const samples = new Map<string, Record<K, number>[]>();
+  const total = rounds(n);
+  for (let r = 0; r < total; r++) {
+    const servers = await start();
+    try {
+      for (const s of servers) await warmup(s);
+      await round(servers, measure, samples, `${r + 1}/${total} (new processes)`);
+    } finally {
+      await stopAll(servers);
     }
-    process.stderr.write(`  round ${r + 1}/${n}: ${line.join(' | ')}\n`);
   }
+  return medians(samples);
+}
+
+/** One measured round: each server in turn; the figures join `samples`. */
+async function round<K extends string>(
+  servers: readonly Server[],
+  measure: (s: Server) => Promise<Record<K, number>>,
+  samples: Map<string, Record<K, number>[]>,
+  label: string,
+): Promise<void> {
+  const line: string[] = [];
+  for (const s of servers) {
+    const figures = await measure(s);
+    const xs = samples.get(s.name) ?? [];
+    xs.push(figures);
+    samples.set(s.name, xs);
+    line.push(`${s.name} ${Object.entries(figures).map(([k, v]) => `${k}=${fmt(v as number)}`).join(' ')}`);
+  }
+  process.stderr.write(`  round ${label}: ${line.join(' | ')}\n`);
+}
+
+function medians<K extends string>(samples: Map<string, Record<K, number>[]>): Map<string, Record<K, number>> {
   const out = new Map<string, Record<K, number>>();
   for (const [name, xs] of samples) {
     const keys = Object.keys(xs[0]!) as K[];

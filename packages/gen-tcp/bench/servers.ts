@@ -142,8 +142,8 @@ export async function stopAll(servers: readonly Server[]): Promise<void> {
   await Promise.all(servers.map((s) => s.stop()));
 }
 
-/** Number of measured rounds (after one warm-up round): `BENCH_ROUNDS`, 3 by default. */
-export function rounds(): number {
-  const n = Number(process.env['BENCH_ROUNDS'] ?? 3);
-  return Number.isInteger(n) && n > 0 ? n : 3;
+/** Number of measured rounds (after one warm-up round): `BENCH_ROUNDS`, else `fallback` (3). */
+export function rounds(fallback = 3): number {
+  const n = Number(process.env['BENCH_ROUNDS'] ?? fallback);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
