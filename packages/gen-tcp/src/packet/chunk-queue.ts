@@ -18,6 +18,8 @@ export class ChunkQueue implements ByteView {
    * cleared at once, so a read buffer dies young (see `#consume`).
    */
   #chunks: (Buffer | undefined)[] = [];
+  /** Where the next chunk goes: the slots from here on are empty. */
+  #tail = 0;
   #head = 0;
   /** Bytes of `#chunks[#head]` already consumed. */
   #offset = 0;
@@ -49,7 +51,8 @@ export class ChunkQueue implements ByteView {
   /** Appends a chunk (kept as is, not copied). Empty chunks are ignored. */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    // Into a slot of the reused array: no new array each time the queue empties.
+    this.#chunks[this.#tail++] = chunk;
     this.#length += chunk.length;
   }
 
@@ -148,6 +151,7 @@ export class ChunkQueue implements ByteView {
   clear(): number {
     const dropped = this.#length;
     this.#chunks = [];
+    this.#tail = 0;
     this.#head = 0;
     this.#offset = 0;
     this.#length = 0;
@@ -168,7 +172,7 @@ export class ChunkQueue implements ByteView {
       start = -this.#offset;
     }
     let chunk = this.#chunks[i] ?? EMPTY;
-    while (start + chunk.length <= pos && i + 1 < this.#chunks.length) {
+    while (start + chunk.length <= pos && i + 1 < this.#tail) {
       start += chunk.length;
       i += 1;
       chunk = this.#chunks[i] ?? EMPTY;
@@ -202,13 +206,15 @@ export class ChunkQueue implements ByteView {
     this.#resetCursor();
   }
 
-  /** Forgets consumed chunks: at once when all are, else once they are most of the array. */
+  /** Reuses the array from its start once every chunk is consumed; else drops the consumed slots once they are most of it. */
   #compact(): void {
-    if (this.#head === this.#chunks.length) {
-      this.#chunks = [];
+    if (this.#head === this.#tail) {
+      // Every slot up to the tail was cleared as it was consumed.
       this.#head = 0;
-    } else if (this.#head >= 64 && this.#head * 2 >= this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
+      this.#tail = 0;
+    } else if (this.#head >= 64 && this.#head * 2 >= this.#tail) {
+      this.#chunks = this.#chunks.slice(this.#head, this.#tail);
+      this.#tail -= this.#head;
       this.#head = 0;
     }
   }
