@@ -47,10 +47,14 @@ Why this shape:
   off (\`MALLOC_TRIM_THRESHOLD_=268435456\`, a diagnosis, not a setting the
   bench uses) both faulted about 2,000 times per GiB and Beamline's passive
   rate was 0.73-1.11× of raw (medians 2,087-2,344 against 2,106-2,848 MB/s).
-  What in Beamline's read path keeps the allocator trimming is not found
-  yet; the chunk queue holding consumed chunks (fixed) was one cause, not
-  the whole of it. An earlier version of this suite reused one server
-  process for all rounds and measured 0.86-0.87× there.
+  Stack traces of those calls (\`strace -k\`): the trims come from V8's
+  ArrayBuffer sweeper freeing read buffers on a worker thread, and nearly
+  all the growth from Node allocating the next 64 KiB read buffer, 160-192
+  KiB a step. What in Beamline's process leaves the top of the heap free
+  for the sweeper to trim, when raw Node's is not, is not found yet; the
+  chunk queue holding consumed chunks (fixed) was one cause, not the whole
+  of it. An earlier version of this suite reused one server process for
+  all rounds and measured 0.86-0.87× there.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
