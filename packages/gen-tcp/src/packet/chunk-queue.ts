@@ -209,9 +209,12 @@ export class ChunkQueue implements ByteView {
   /** Reuses the array from its start once every chunk is consumed; else drops the consumed slots once they are most of it. */
   #compact(): void {
     if (this.#head === this.#tail) {
-      // Every slot up to the tail was cleared as it was consumed.
+      // Every slot up to the tail was cleared as it was consumed; an array
+      // grown long by one big packet is not kept, nor the last chunk searched.
+      if (this.#chunks.length > 64) this.#chunks = [];
       this.#head = 0;
       this.#tail = 0;
+      this.#foundChunk = EMPTY;
     } else if (this.#head >= 64 && this.#head * 2 >= this.#tail) {
       this.#chunks = this.#chunks.slice(this.#head, this.#tail);
       this.#tail -= this.#head;
