@@ -35,6 +35,7 @@ import {
 } from '@beamline/runtime';
 import type { ActiveMode, SocketOptions } from './options.js';
 import { createFramer, encodeJoined, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
+import { raiseTrimThreshold } from './heap-trim.js';
 import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
@@ -129,6 +130,7 @@ export class TcpSocket {
 
   /** @internal */
   constructor(net: NetSocket, owner: Pid, opts: SocketOptions) {
+    raiseTrimThreshold();
     openSockets.add(this);
     this.net = net;
     this.owner = owner;
