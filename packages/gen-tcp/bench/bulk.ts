@@ -20,6 +20,8 @@ const CHUNK = 64 * 1024;
 const DEADLINE = 120_000;
 /** Rounds unless `BENCH_ROUNDS` says: five, as each costs little. */
 const ROUNDS = 5;
+/** Transfers to each new server before the measured one. */
+const WARMUPS = 2;
 const scenario = `bulk-${mode}`;
 
 if (!hasErlang) process.stderr.write(`${NO_ERLANG}\n`);
@@ -33,14 +35,18 @@ const specs = [
       ]
     : []),
 ];
-// New processes every round: a Node process's bulk rate follows how often
-// glibc gives its freed 64 KiB read buffers back to the kernel, which is
-// set early in the process's life and differs from one process to the next
-// (raw Node: 2,100-3,450 MB/s medians over six processes here).
+// New processes every round, so that the median is over processes: how a
+// Node process's C heap settles early in its life (see heap-trim.ts) made
+// one process's figures differ from the next one's.
 const figures = await interleaveFresh(
   () => startAll(specs),
-  // A whole transfer: the server acknowledges only once it has counted `total` bytes.
-  (s) => bulk(s.port, total, CHUNK, DEADLINE),
+  // Whole transfers (the server acknowledges only once it has counted
+  // `total` bytes), two of them: a Beamline receiver's JIT-compiled path is
+  // still settling during its second GiB (user CPU per GiB 190-240 ms, then
+  // 100-130 ms), raw Node's is not.
+  async (s) => {
+    for (let i = 0; i < WARMUPS; i++) await bulk(s.port, total, CHUNK, DEADLINE);
+  },
   async (s) => ({ mbs: await bulk(s.port, total, CHUNK, DEADLINE) }),
   ROUNDS,
 );

@@ -35,27 +35,24 @@ Why this shape:
 - Every client loop is bounded by a count and a deadline; a server that stops
   answering fails the run instead of hanging it. A server exits when its stdin
   closes, so a failed scenario takes its servers with it.
-- Bulk: a Node server's bulk rate depends on how often glibc hands the
-  freed 64 KiB read buffers back to the kernel and faults them in again,
-  and that is settled early in each process and differs from one process to
-  the next (raw Node alone gave medians of 2,100 to 3,450 MB/s over six
-  processes). So each bulk round starts new servers and the median is over
-  processes, not over transfers of one process. On this measure Beamline's
-  server is the one that churns: strace counted 355 \`brk\` calls (heap
-  grown and trimmed) in one 1 GiB passive transfer against 2 for raw Node,
-  and 60,000-200,000 page faults per GiB against about 1,000. With trimming
-  off (\`MALLOC_TRIM_THRESHOLD_=268435456\`, a diagnosis, not a setting the
-  bench uses) both faulted about 2,000 times per GiB and Beamline's passive
-  rate was 0.73-1.11× of raw (medians 2,087-2,344 against 2,106-2,848 MB/s).
-  Stack traces of those calls (\`strace -k\`): the trims come from V8's
-  ArrayBuffer sweeper freeing read buffers on a worker thread, and nearly
-  all the growth from Node allocating the next 64 KiB read buffer, 160-192
-  KiB a step. What in Beamline's process leaves the top of the heap free
-  for the sweeper to trim, when raw Node's is not, is not found yet; the
-  chunk queue holding consumed chunks (fixed) was one cause, not the whole
-  of it. An earlier version of this suite reused one server process for
-  all rounds and measured 0.86-0.87× there.
-- Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
+- Bulk: each round starts new servers and warms each up with two
+  transfers, so that the median is over processes rather than over the
+  transfers of one process. A process's bulk rate used to depend on how its
+  C heap settled at start-up: Node allocates a 64 KiB buffer per read, V8
+  frees the dead ones in batches after each scavenge, and when a batch left
+  the top of the heap free glibc trimmed it and the next reads faulted it
+  back in. strace counted 2,000-2,400 \`brk\` calls and about 100,000 page
+  faults per GiB in most Beamline server processes, against 0-25 \`brk\` for
+  the raw server; a raw server that merely loaded Beamline's modules fell
+  into it in some processes too. Since gen-tcp frees one 8 MiB block at its
+  first socket (\`heap-trim.ts\`: glibc then raises its trim threshold),
+  Beamline's servers make 0-88 \`brk\` calls and 10-4,200 page faults per
+  GiB, and in one long-lived process its later transfers run at raw Node's
+  rate (2,765-3,418 against 2,668-2,913 MB/s). What is left shows when a
+  server has sat idle while the others ran, as in these rounds: its user
+  CPU per GiB is 160-230 ms against raw Node's 80-140 ms, about 5 µs more
+  per 64 KiB chunk (the message or recv answer, the scheduler, the framer).
+- Erlang runs with its defaults- Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
 The Erlang column needs \`escript\`. Without it the network scenarios still run
