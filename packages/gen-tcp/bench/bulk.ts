@@ -12,7 +12,7 @@
  */
 import { bulk } from './client.js';
 import { interleaveFresh, reportNet } from './rounds.js';
-import { hasErlang, NO_ERLANG, startAll } from './servers.js';
+import { hasErlang, minorFaults, NO_ERLANG, startAll } from './servers.js';
 
 const mode = process.argv[2] === 'passive' ? 'passive' : 'active';
 const total = Number(process.argv[3] ?? 2 ** 30);
@@ -47,7 +47,11 @@ const figures = await interleaveFresh(
   async (s) => {
     for (let i = 0; i < WARMUPS; i++) await bulk(s.port, total, CHUNK, DEADLINE);
   },
-  async (s) => ({ mbs: await bulk(s.port, total, CHUNK, DEADLINE) }),
+  async (s) => {
+    const before = minorFaults(s);
+    const mbs = await bulk(s.port, total, CHUNK, DEADLINE);
+    return { mbs, faults: minorFaults(s) - before };
+  },
   ROUNDS,
 );
 

@@ -5,7 +5,7 @@
  */
 
 /** One bullet for the list of how things are measured. */
-export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The bulk rows take 5 rounds, each with new server processes, warmed up by one transfer (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the rounds take turns (Beamline, raw, Erlang, Beamline, …) so that all three see the same machine state, and each figure is the median of 3 rounds (\`BENCH_ROUNDS=5 pnpm bench pingpong\` for more). The bulk rows take 5 rounds, each with new server processes, warmed up by two transfers (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
 
 /** The section on the network scenarios. */
 export const networkSection = `## The network scenarios
@@ -44,11 +44,13 @@ Why this shape:
   back in. strace counted 2,000-2,400 \`brk\` calls and about 100,000 page
   faults per GiB in most Beamline server processes, against 0-25 \`brk\` for
   the raw server; a raw server that merely loaded Beamline's modules fell
-  into it in some processes too. Since gen-tcp frees one 8 MiB block at its
-  first socket (\`heap-trim.ts\`: glibc then raises its trim threshold),
-  Beamline's servers make 0-88 \`brk\` calls and 10-4,200 page faults per
-  GiB, and in one long-lived process its later transfers run at raw Node's
-  rate (2,765-3,418 against 2,668-2,913 MB/s). What is left shows when a
+  into it in some processes too. Since gen-tcp frees one 24 MiB block at
+  its first socket (\`heap-trim.ts\`: glibc then raises its trim threshold
+  to 48 MiB), Beamline's servers made no \`brk\` call in 7 of 7 processes
+  and about 2,000 page faults per GiB, as raw Node's do (the round lines
+  print each server's faults), and in one long-lived process Beamline's
+  later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
+  MB/s). What is left shows when a
   server has sat idle while the others ran, as in these rounds: its user
   CPU per GiB is 160-230 ms against raw Node's 80-140 ms, about 5 µs more
   per 64 KiB chunk (the message or recv answer, the scheduler, the framer).

@@ -10,6 +10,7 @@
  * `BASE`).
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -146,4 +147,18 @@ export async function stopAll(servers: readonly Server[]): Promise<void> {
 export function rounds(fallback = 3): number {
   const n = Number(process.env['BENCH_ROUNDS'] ?? fallback);
   return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * The minor page faults of `s`'s process so far, from /proc (Linux); NaN
+ * where that cannot be read. Printed with the bulk rounds: see "Bulk" in
+ * docs/benchmarks.md.
+ */
+export function minorFaults(s: Server): number {
+  try {
+    const stat = readFileSync(`/proc/${s.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return Number.NaN;
+  }
 }
