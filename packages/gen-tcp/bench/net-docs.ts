@@ -50,11 +50,11 @@ Why this shape:
   and about 2,000 page faults per GiB, as raw Node's do (the round lines
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
-  MB/s). What is left shows when a
-  server has sat idle while the others ran, as in these rounds: its user
-  CPU per GiB is 160-230 ms against raw Node's 80-140 ms, about 5 µs more
-  per 64 KiB chunk (the message or recv answer, the scheduler, the framer).
-- Erlang runs with its defaults- Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
+  MB/s). What is left shows when a server has sat idle while the others
+  ran, as in these rounds: its user CPU per GiB is 160-230 ms against raw
+  Node's 80-140 ms, about 5 µs more per 64 KiB chunk (the message or recv
+  answer, the scheduler, the framer).
+- Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
 The Erlang column needs \`escript\`. Without it the network scenarios still run
