@@ -22,11 +22,12 @@
  * 128 KiB to 24 MiB come from the heap rather than from mmap, where
  * fragmentation can hold on to them. Setting `MALLOC_TRIM_THRESHOLD_` or
  * `MALLOC_MMAP_THRESHOLD_` in the environment turns glibc's adjustment off,
- * and with it this. Measured on
- * the bulk receiver (strace, 1 GiB after idle gaps): no `brk` call in 7 of 7
- * processes and about 2,000 page faults per GiB; with 8 MiB one process in
- * three still trimmed, with 2 MiB most did. Elsewhere than glibc it is one
- * short-lived allocation and nothing else.
+ * and with it this.
+ *
+ * Measured on the bulk receiver (strace, 1 GiB after idle gaps): no `brk`
+ * call in 7 of 7 processes and about 2,000 page faults per GiB; with 8 MiB
+ * one process in three still trimmed, with 2 MiB most did. Elsewhere than
+ * glibc it is one short-lived allocation and nothing else.
  */
 
 /** Under glibc's 32 MiB ceiling for the adjustment (a block past it changes nothing). */

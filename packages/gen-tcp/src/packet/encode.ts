@@ -79,9 +79,7 @@ export function encodeJoined(type: PacketType, body: Buffer, limit: number): Buf
   const size = body.length;
   if (size > MAX_BODY[type] || size + type > limit) return undefined;
   const framed = Buffer.allocUnsafe(type + size);
-  if (type === 4) framed.writeUInt32BE(size, 0);
-  else if (type === 2) framed.writeUInt16BE(size, 0);
-  else framed[0] = size;
+  framed.writeUIntBE(size, 0, type);
   framed.set(body, type);
   return framed;
 }
