@@ -36,6 +36,7 @@ import {
 import type { ActiveMode, SocketOptions } from './options.js';
 import { createFramer, encodeJoined, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
 import { raiseTrimThreshold } from './heap-trim.js';
+import { readIntoOwnBuffers } from './read-buffer.js';
 import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
@@ -122,6 +123,15 @@ export class TcpSocket {
   /** @internal `tcp_closed` went out (OTP sends it once) */
   closeSent = false;
   /** @internal */ pending: PendingRecv | null = null;
+  /**
+   * @internal Bytes read while nobody reads (no recv waiting, not active),
+   * unframed and in order: OTP's driver would not have read them yet, so a
+   * failed send drops them (`socketOnError`); the next reader takes them
+   * first (`takeAhead`).
+   */
+  ahead: Buffer[] | null = null;
+  /** @internal the bytes in `ahead` */
+  aheadBytes = 0;
   /** @internal */ unhookOwner: () => void;
   /** @internal `inet:getstat` counters (registry.ts#countIn/countOut) */
   readonly stats: Stats = newStats();
@@ -142,7 +152,10 @@ export class TcpSocket {
       bufferSize: opts.buffer,
     });
     this.unhookOwner = onExit(owner, (reason) => ownerDied(this, reason));
-    net.on('data', (chunk: Buffer) => socketOnData(this, chunk));
+    // Reads come through our own buffers (read-buffer.ts), or where Node
+    // does not allow that, as `data` events.
+    const onChunk = (chunk: Buffer): void => socketOnData(this, chunk);
+    if (!readIntoOwnBuffers(net, onChunk)) net.on('data', onChunk);
     net.on('end', () => socketOnEnd(this));
     net.on('error', (error: Error) => socketOnError(this, error));
     net.on('close', () => socketOnClose(this));
@@ -203,6 +216,13 @@ function recvPacket(s: TcpSocket, length: number): Packet | undefined {
   return bytes === undefined ? undefined : payload(s, bytes);
 }
 
+/**
+ * How much a socket that nobody reads takes in before it stops reading
+ * (framed and unframed bytes): a reset is still learned from a read
+ * meanwhile, as the OS learns it, and a slow reader holds the sender back.
+ */
+const READ_AHEAD = 64 * 1024;
+
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
   // A closed read side (halfOpen, or shutdown(read) done) drops what still
   // comes; after shutdown(read) nobody reads the rest, so the peer is held back.
@@ -211,8 +231,30 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
     s.net.pause();
     return;
   }
+  if (s.pending === null && s.readShut === 'no' && !isActive(s)) {
+    (s.ahead ??= []).push(chunk);
+    s.aheadBytes += chunk.length;
+    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) s.net.pause();
+    return;
+  }
   s.framer.push(chunk);
   deliver(s);
+}
+
+/** A reader came: the bytes read ahead go to the framer first. */
+function takeAhead(s: TcpSocket): void {
+  const ahead = s.ahead;
+  if (ahead === null) return;
+  s.ahead = null;
+  s.aheadBytes = 0;
+  for (const chunk of ahead) s.framer.push(chunk);
+}
+
+/** The connection's unread input goes: framed and read ahead. */
+function dropInput(s: TcpSocket): void {
+  s.framer.discard();
+  s.ahead = null;
+  s.aheadBytes = 0;
 }
 
 function socketOnEnd(s: TcpSocket): void {
@@ -222,12 +264,17 @@ function socketOnEnd(s: TcpSocket): void {
 
 function socketOnError(s: TcpSocket, error: Error): void {
   const reason = posixReason(error);
-  // Bytes Node read ahead for a paused socket came before the error: OTP's
+  // Bytes read ahead for a socket nobody reads came before the error: OTP's
   // driver would read them first, unless it had output queued: then its
   // write fails first and the bytes are dropped (OTP 25: econnreset_after_
-  // async_send_* vs a reset after data alone). The stream is destroyed by
-  // now, so read() still returns them but emits no 'data'.
+  // async_send_* vs a reset after data alone). On Node's stream path
+  // (read-buffer.ts) some may still be in Node's buffer: the stream is
+  // destroyed by now, so read() still returns them but emits no 'data'.
   const readFirst = (error as NodeJS.ErrnoException).syscall === 'read' && s.net.writableLength === 0;
+  if (!readFirst) {
+    s.ahead = null;
+    s.aheadBytes = 0;
+  }
   while (readFirst && s.net.destroyed && s.net.readableLength > 0 && s.life.tag === 'open' && s.readShut !== 'done') {
     const chunk = s.net.read() as Buffer | null;
     if (chunk === null) break;
@@ -258,6 +305,7 @@ function socketOnClose(s: TcpSocket): void {
 export function deliver(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
   const framer = s.framer;
+  if (s.ahead !== null && (s.pending !== null || isActive(s))) takeAhead(s);
   let delivered = false;
   while (isActive(s)) {
     const packet = nextPacket(s);
@@ -292,12 +340,12 @@ export function deliver(s: TcpSocket): void {
     }
   }
   if (reading || s.readShut === 'draining') s.net.resume();
-  // Paused only once a chunk nobody wants is here: pausing and resuming
-  // around every recv or {active, once} packet made Node stop and restart
-  // reading each time (bulk passive recv: 2-3x the page faults, 25-45% slower).
-  // At most one chunk and Node's buffer (128 KiB measured) are read ahead.
-  // A failed framer keeps nothing (pending() is 0) and wants nothing more.
-  else if (framer.pending() > 0 || framer.state.tag === 'failed' || s.net.readableLength > 0) s.net.pause();
+  // Paused only once READ_AHEAD bytes wait (socketOnData pauses as they
+  // come): pausing and resuming around every recv or {active, once} packet
+  // made Node stop and restart reading each time (bulk passive recv: 2-3x
+  // the page faults, 25-45% slower). A failed framer keeps nothing
+  // (pending() is 0) and wants nothing more.
+  else if (framer.state.tag === 'failed' || framer.pending() + s.aheadBytes >= READ_AHEAD || s.net.readableLength > 0) s.net.pause();
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
@@ -332,7 +380,7 @@ function tellEnd(s: TcpSocket, end: End): RecvError {
  */
 function recvClosed(s: TcpSocket): void {
   s.delayed.send = true;
-  s.framer.discard();
+  dropInput(s);
   if (!isActive(s)) {
     if (s.pending !== null) finishRecv(s, ['error', 'closed']);
     if (s.opts.exitOnClose) closeConnection(s);
@@ -346,7 +394,7 @@ function recvClosed(s: TcpSocket): void {
 
 /** inet_drv `tcp_recv_error`: as `recvClosed`, with the reason told (`tcp_error` first when active). */
 function recvError(s: TcpSocket, reason: string): void {
-  s.framer.discard();
+  dropInput(s);
   if (!isActive(s)) {
     if (s.pending !== null) finishRecv(s, ['error', reason]);
     if (s.opts.exitOnClose) closeConnection(s);
@@ -400,7 +448,7 @@ function closeConnection(s: TcpSocket): void {
   if (s.life.tag === 'closed' || s.life.tag === 'gone') return;
   s.life = { tag: 'closed' };
   openSockets.delete(s);
-  s.framer.discard();
+  dropInput(s);
   if (s.pending !== null) finishRecv(s, ['error', 'closed']);
   if (!s.net.destroyed) {
     s.net.end();
@@ -419,7 +467,7 @@ function portExit(s: TcpSocket, reason: unknown, how: 'end' | 'reset' | 'destroy
   s.life = { tag: 'gone' };
   openSockets.delete(s);
   s.unhookOwner();
-  s.framer.discard();
+  dropInput(s);
   if (s.pending !== null) finishRecv(s, ['error', 'closed']);
   if (!s.net.destroyed) {
     if (how === 'reset') {
@@ -530,6 +578,7 @@ export function recvOn(s: TcpSocket, length: number, timeout: number): Promise<R
   if (isActive(s)) return ['error', 'einval'];
   if (length > 0 && s.opts.packet !== 0) return ['error', 'einval'];
   if (s.pending !== null) return ['error', 'ealready'];
+  takeAhead(s);
   const ready = recvPacket(s, length);
   if (ready !== undefined) return ['ok', ready];
   const end = endToRead(s);

@@ -1,0 +1,175 @@
+/**
+ * The read path (read-buffer.ts): sockets read into Beamline's own buffers,
+ * a shared one between large reads and a private one handed over during
+ * bulk, and fall back to Node's stream path where Node does not allow that.
+ * Real sockets over 127.0.0.1; a plain node:net peer writes, so the reads
+ * the receiver sees have the sizes the test asks for.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { _, after, awaitPromise, receive, run, sleep } from '@beamline/runtime';
+import { killAll } from '@beamline/runtime/testing';
+import * as gen_tcp from '../src/index.ts';
+import * as inet from '../src/inet.ts';
+import { readPath } from '../src/read-buffer.ts';
+import type { TcpSocket } from '../src/index.ts';
+import { ok } from './helpers.ts';
+
+const KiB = 1024;
+
+afterEach(async () => {
+  readPath.own = true;
+  await killAll();
+});
+
+/** Whether a socket reads through Node's `data` events (the fallback) rather than our buffers. */
+function onStreamPath(s: TcpSocket): boolean {
+  return s.net.listenerCount('data') > 0;
+}
+
+/**
+ * Sizes that make the receiver see short reads, large reads (a private
+ * buffer handed over) and short reads again (back to the shared buffer),
+ * in a fixed order: each write waits for the one before it to be read.
+ */
+const SIZES = [1, 68, 5_000, 40 * KiB, 64 * KiB, 64 * KiB, 100, 33 * KiB, 7, 64 * KiB, 2_000, 1, 50 * KiB, 300];
+
+/** Writes `sizes` (random bytes) one by one, `gapMs` apart; returns what it wrote. Peer code: no process. */
+async function writeSpaced(peer: NetSocket, sizes: readonly number[], gapMs: number): Promise<Buffer> {
+  const sent: Buffer[] = [];
+  for (const size of sizes) {
+    const bytes = randomBytes(size);
+    sent.push(bytes);
+    await new Promise<void>((resolve) => peer.write(bytes, () => resolve()));
+    await delay(gapMs);
+  }
+  return Buffer.concat(sent);
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('reads into our own buffers', () => {
+  it('active: short and large reads arrive whole and in order, and every message keeps its bytes after later reads', async () => {
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['active', true], ['ip', [127, 0, 0, 1]]]));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      const s = ok(await gen_tcp.accept(l, 1000));
+      expect(onStreamPath(s)).toBe(false);
+      const sent = await awaitPromise(writeSpaced(peer, SIZES, 15));
+      // Every message is held until the end: a buffer reused under one would change the checksum.
+      const messages: Buffer[] = [];
+      let total = 0;
+      while (total < sent.length) {
+        const m = await receive(['tcp', s, _], after(2000));
+        if (m === undefined) break;
+        messages.push(m[2] as Buffer);
+        total += (m[2] as Buffer).length;
+      }
+      expect(total).toBe(sent.length);
+      expect(sha(Buffer.concat(messages))).toBe(sha(sent));
+      // Both kinds of read happened: at least one of 32 KiB or more, and short ones after it.
+      const firstLarge = messages.findIndex((m) => m.length >= 32 * KiB);
+      expect(firstLarge).toBeGreaterThanOrEqual(0);
+      expect(messages.slice(firstLarge + 1).some((m) => m.length < 32 * KiB)).toBe(true);
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 20_000);
+
+  it('passive recv: the same sizes, taken with recv(s, 0) as they come', async () => {
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      const s = ok(await gen_tcp.accept(l, 1000));
+      expect(onStreamPath(s)).toBe(false);
+      const writing = writeSpaced(peer, SIZES, 15);
+      const expected = SIZES.reduce((a, b) => a + b, 0);
+      const messages: Buffer[] = [];
+      let total = 0;
+      while (total < expected) {
+        const r = await gen_tcp.recv(s, 0, 2000);
+        if (r[0] === 'error') break;
+        messages.push(r[1] as Buffer);
+        total += (r[1] as Buffer).length;
+      }
+      const sent = await awaitPromise(writing);
+      expect(total).toBe(sent.length);
+      expect(sha(Buffer.concat(messages))).toBe(sha(sent));
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 20_000);
+
+  it('a connected socket reads into our buffers too', async () => {
+    const server: Server = createServer((conn) => conn.end('hello'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      await run(async () => {
+        const s = ok(await gen_tcp.connect('127.0.0.1', port, ['binary', ['active', false]]));
+        expect(onStreamPath(s)).toBe(false);
+        expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['ok', Buffer.from('hello')]);
+        expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['error', 'closed']);
+        gen_tcp.close(s);
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a socket nobody reads takes in at most 64 KiB and one read before it stops reading', async () => {
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      peer.on('error', () => {});
+      const s = ok(await gen_tcp.accept(l, 1000));
+      peer.write(Buffer.alloc(8 * 1024 * KiB));
+      await sleep(300);
+      expect(s.net.bytesRead).toBeGreaterThan(0);
+      expect(s.net.bytesRead).toBeLessThanOrEqual(128 * KiB);
+      // What was read ahead comes first, then the rest, nothing lost.
+      let total = 0;
+      for (let i = 0; i < 10_000 && total < 8 * 1024 * KiB; i++) {
+        const r = await gen_tcp.recv(s, 0, 2000);
+        if (r[0] === 'error') break;
+        total += (r[1] as Buffer).length;
+      }
+      expect(total).toBe(8 * 1024 * KiB);
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 20_000);
+});
+
+describe("Node's stream path (the fallback)", () => {
+  it('a socket made while our buffers are off reads through data events: echo in active, once and passive modes, framed', async () => {
+    readPath.own = false;
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['packet', 2], ['active', false], ['ip', [127, 0, 0, 1]]]));
+      const c = ok(await gen_tcp.connect('127.0.0.1', ok(inet.port(l)), ['binary', ['packet', 2], ['active', true]]));
+      const s = ok(await gen_tcp.accept(l, 1000));
+      expect(onStreamPath(s)).toBe(true);
+      expect(onStreamPath(c)).toBe(true);
+      expect(await gen_tcp.send(c, 'passive')).toBe('ok');
+      expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['ok', Buffer.from('passive')]);
+      expect(inet.setopts(s, [['active', 'once']])).toBe('ok');
+      expect(await gen_tcp.send(c, 'once')).toBe('ok');
+      expect(await receive(['tcp', s, _], after(1000))).toEqual(['tcp', s, Buffer.from('once')]);
+      const big = randomBytes(60 * KiB);
+      expect(inet.setopts(s, [['active', true]])).toBe('ok');
+      expect(await gen_tcp.send(c, big)).toBe('ok');
+      expect(await receive(['tcp', s, _], after(1000))).toEqual(['tcp', s, big]);
+      expect(await gen_tcp.send(s, 'back')).toBe('ok');
+      expect(await receive(['tcp', c, _], after(1000))).toEqual(['tcp', c, Buffer.from('back')]);
+      gen_tcp.close(c);
+      expect(await receive(['tcp_closed', s], after(1000))).toEqual(['tcp_closed', s]);
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  });
+});
