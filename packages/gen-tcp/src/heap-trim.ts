@@ -1,9 +1,10 @@
 /**
- * Keeps glibc from handing Node's read buffers back to the kernel after
- * every garbage collection.
+ * Keeps glibc from handing read buffers back to the kernel after every
+ * garbage collection.
  *
- * Node allocates a new 64 KiB buffer for each read, and V8 frees the dead
- * ones in batches, on a worker thread, after each scavenge. When the batch
+ * A bulk receiver allocates a new 64 KiB buffer for each read (Node's
+ * stream path does; read-buffer.ts does for reads it hands over), and V8
+ * frees the dead ones in batches, on a worker thread, after each scavenge. When the batch
  * leaves the top of the C heap free, glibc trims it (`brk` down), and the
  * next reads grow it again page by page: measured on a Beamline bulk
  * receiver, about 2,000 `brk` calls and 100,000 page faults per GiB, half
