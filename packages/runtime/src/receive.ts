@@ -280,12 +280,14 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
   const mailbox = p.mbox;
   if (mailbox === null) return -1;
   const size = mailbox.size;
-  const clauses = args.length > 0 && args[args.length - 1] instanceof After ? args.length - 1 : args.length;
+  const last = args.length > 0 ? args[args.length - 1] : undefined;
+  // Patterns are arrays: checked first, they skip the instanceof (a builtin call in the wake path).
+  const clauses = last !== undefined && !Array.isArray(last) && last instanceof After ? args.length - 1 : args.length;
   if (clauses === 0) return -1;
   if (clauses === 1) {
     // One pattern: the common case, scanned without per-message dispatch on the clause kind.
     const a = args[0];
-    const clause = a instanceof Clause ? a : null;
+    const clause = !Array.isArray(a) && a instanceof Clause ? a : null;
     lastMatched = clause;
     if (a === ANY) return from < size ? from : -1;
     const pattern = clause === null ? a : clause.pattern;
@@ -315,8 +317,9 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
 /** Runs the matched clause's body (in the process, after it resumed). */
 function runMatched(w: Wait, message: unknown): unknown {
   const clause = w.matched;
+  if (clause === null) return message;
   if (clause instanceof After) return clause.body === null ? undefined : clause.body();
-  return clause === null ? message : clause.body(message);
+  return clause.body(message);
 }
 
 function onAfter(p: Proc, token: unknown): void {
