@@ -132,6 +132,8 @@ export class TcpSocket {
   ahead: Buffer[] | null = null;
   /** @internal the bytes in `ahead` */
   aheadBytes = 0;
+  /** @internal we paused the Node socket and have not resumed it: deliver resumes only then */
+  netPaused = false;
   /** @internal */ unhookOwner: () => void;
   /** @internal `inet:getstat` counters (registry.ts#countIn/countOut) */
   readonly stats: Stats = newStats();
@@ -165,10 +167,10 @@ export class TcpSocket {
     // A passive one reads ahead as far as Node's buffer (as a connected one
     // does), so that a reset is known before the next send, as the OS knows it.
     if (opts.active === false) {
-      net.pause();
+      pauseNet(this);
       net.read(0);
     } else {
-      net.resume();
+      resumeNet(this);
     }
     // {active, N} with N <= 0 at creation: passive at once, announced with tcp_passive.
     if (opts.passiveOnOpen) send(owner, ['tcp_passive', this]);
@@ -228,17 +230,29 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
   // comes; after shutdown(read) nobody reads the rest, so the peer is held back.
   if (s.life.tag !== 'open') return;
   if (s.readShut === 'done') {
-    s.net.pause();
+    pauseNet(s);
     return;
   }
   if (s.pending === null && s.readShut === 'no' && !isActive(s)) {
     (s.ahead ??= []).push(chunk);
     s.aheadBytes += chunk.length;
-    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) s.net.pause();
+    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) pauseNet(s);
     return;
   }
   s.framer.push(chunk);
   deliver(s);
+}
+
+/** Stops the Node socket reading (read-buffer.ts: the handle stops; Node's stream path: no more data events). */
+function pauseNet(s: TcpSocket): void {
+  s.netPaused = true;
+  s.net.pause();
+}
+
+/** Starts it again; `deliver` calls this only when `netPaused`, sparing Node's resume on every packet. */
+function resumeNet(s: TcpSocket): void {
+  s.netPaused = false;
+  s.net.resume();
 }
 
 /** A reader came: the bytes read ahead go to the framer first. */
@@ -339,13 +353,15 @@ export function deliver(s: TcpSocket): void {
       return;
     }
   }
-  if (reading || s.readShut === 'draining') s.net.resume();
+  if (reading || s.readShut === 'draining') {
+    if (s.netPaused) resumeNet(s);
+  }
   // Paused only once READ_AHEAD bytes wait (socketOnData pauses as they
   // come): pausing and resuming around every recv or {active, once} packet
   // made Node stop and restart reading each time (bulk passive recv: 2-3x
   // the page faults, 25-45% slower). A failed framer keeps nothing
   // (pending() is 0) and wants nothing more.
-  else if (framer.state.tag === 'failed' || framer.pending() + s.aheadBytes >= READ_AHEAD || s.net.readableLength > 0) s.net.pause();
+  else if (framer.state.tag === 'failed' || framer.pending() + s.aheadBytes >= READ_AHEAD || s.net.readableLength > 0) pauseNet(s);
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
@@ -440,7 +456,7 @@ function tellClosed(s: TcpSocket): void {
 function closeRead(s: TcpSocket): void {
   s.life = { tag: 'halfOpen' };
   s.eof = null;
-  s.net.pause();
+  pauseNet(s);
 }
 
 /** Closes the connection, the port living on (inet_drv `tcp_desc_close`): sends our FIN after what is queued. */
@@ -676,7 +692,7 @@ export function shutdownSocket(s: TcpSocket, how: ShutdownHow): 'ok' | readonly 
 function shutdownRead(s: TcpSocket): void {
   if (s.readShut !== 'no' || s.life.tag !== 'open') return;
   s.readShut = 'draining';
-  if (!s.net.destroyed) s.net.resume();
+  if (!s.net.destroyed) resumeNet(s);
   setImmediate(() => {
     s.readShut = 'done';
     if (s.eof === null) s.eof = 'fin';
