@@ -30,11 +30,16 @@ function onStreamPath(s: TcpSocket): boolean {
 }
 
 /**
- * Sizes that make the receiver see short reads, large reads (a private
- * buffer handed over) and short reads again (back to the shared buffer),
- * in a fixed order: each write waits for the one before it to be read.
+ * Sizes that make the receiver see short reads, large reads (handed over
+ * from a private block, several to a block) and short reads again (back to
+ * the shared buffer after a few), in a fixed order: each write waits for
+ * the one before it to be read.
  */
-const SIZES = [1, 68, 5_000, 40 * KiB, 64 * KiB, 64 * KiB, 100, 33 * KiB, 7, 64 * KiB, 2_000, 1, 50 * KiB, 300];
+const SIZES = [
+  1, 68, 5_000, 40 * KiB, 64 * KiB, 64 * KiB, 100, 33 * KiB, 7, 64 * KiB, 2_000, 1, 50 * KiB, 300,
+  // Short reads in a row give the private block up for the shared buffer; then large reads again.
+  5, 6, 7, 8, 9, 40 * KiB, 64 * KiB, 10,
+];
 
 /** Writes `sizes` (random bytes) one by one, `gapMs` apart; returns what it wrote. Peer code: no process. */
 async function writeSpaced(peer: NetSocket, sizes: readonly number[], gapMs: number): Promise<Buffer> {
