@@ -82,53 +82,81 @@ interface UserBufferHandle {
   useUserBuffer(buffer: Uint8Array): void;
 }
 
+/** Where a socket reads now, kept on its net.Socket under `READER`. */
+class Reader<T> {
+  /** The buffer of the next read: the shared one, or a 64 KiB window of `block`. */
+  next: Buffer = shared;
+  /** The private block (null on the shared buffer) and where `next` starts in it. */
+  block: Buffer | null = null;
+  offset = 0;
+  shortReads = 0;
+  constructor(
+    readonly target: T,
+    readonly onChunk: (target: T, chunk: Buffer) => void,
+  ) {}
+}
+
+const READER = Symbol('beamline.reader');
+
 /**
- * Makes `net` read into our buffers and give each read to `onChunk` as a
- * Buffer it owns. Call before the socket starts reading (an accepted socket
- * paused on creation, a connected one in its `connect` event). Returns
- * false when the socket stays on Node's stream path.
+ * Node calls the generator right after the callback, for the same socket
+ * and with nothing in between: the callback leaves the next buffer here, so
+ * that one callback and one generator serve every socket (no closures per
+ * connection).
  */
-export function readIntoOwnBuffers(net: NetSocket, onChunk: (chunk: Buffer) => void): boolean {
+let nextForNode: Buffer = shared;
+
+function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
+  const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
+  let chunk: Buffer;
+  if (nread < LARGE_READ) {
+    // Copied out; the same buffer takes the next read.
+    chunk = copyOut(buffer, nread);
+    if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) {
+      r.block = null;
+      r.next = shared;
+    }
+  } else {
+    r.shortReads = 0;
+    let block = r.block;
+    if (block === null) {
+      chunk = copyOut(buffer, nread);
+    } else {
+      chunk = buffer.subarray(0, nread);
+      r.offset += nread;
+    }
+    if (block === null || BLOCK_SIZE - r.offset < READ_SIZE) {
+      r.block = block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+      r.offset = 0;
+    }
+    r.next = block.subarray(r.offset, r.offset + READ_SIZE);
+  }
+  r.onChunk(r.target, chunk);
+  nextForNode = r.next;
+}
+
+function nextBuffer(): Buffer {
+  return nextForNode;
+}
+
+/**
+ * Makes `net` read into our buffers and give each read to
+ * `onChunk(target, chunk)` as a Buffer it owns. Call before the socket
+ * starts reading (an accepted socket paused on creation, a connected one in
+ * its `connect` event). Returns false when the socket stays on Node's
+ * stream path.
+ */
+export function readIntoOwnBuffers<T>(net: NetSocket, target: T, onChunk: (target: T, chunk: Buffer) => void): boolean {
   if (!readPath.own) return false;
   const handle = (net as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   const f = streamFields(net);
   if (f === null || (net as unknown as Record<symbol, unknown>)[f.buffer] !== null) return false;
-  let next: Buffer = shared;
-  /** The private block (null on the shared buffer) and where `next` starts in it. */
-  let block: Buffer | null = null;
-  let offset = 0;
-  let shortReads = 0;
-  const onRead = (nread: number, buffer: Buffer): void => {
-    let chunk: Buffer;
-    if (nread < LARGE_READ) {
-      // Copied out; the same buffer takes the next read.
-      chunk = copyOut(buffer, nread);
-      if (block !== null && ++shortReads >= SHORT_READS_TO_SHARE) {
-        block = null;
-        next = shared;
-      }
-    } else {
-      shortReads = 0;
-      if (block === null) {
-        chunk = copyOut(buffer, nread);
-      } else {
-        chunk = buffer.subarray(0, nread);
-        offset += nread;
-      }
-      if (block === null || BLOCK_SIZE - offset < READ_SIZE) {
-        block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
-        offset = 0;
-      }
-      next = block.subarray(offset, offset + READ_SIZE);
-    }
-    onChunk(chunk);
-  };
   const stream = net as unknown as Record<symbol, unknown>;
+  stream[READER] = new Reader(target, onChunk);
   stream[f.buffer] = shared;
   stream[f.callback] = onRead;
-  // Called by Node after each read: the buffer the next read goes into.
-  stream[f.generator] = () => next;
+  stream[f.generator] = nextBuffer;
   (handle as UserBufferHandle).useUserBuffer(shared);
   return true;
 }

@@ -156,8 +156,7 @@ export class TcpSocket {
     this.unhookOwner = onExit(owner, (reason) => ownerDied(this, reason));
     // Reads come through our own buffers (read-buffer.ts), or where Node
     // does not allow that, as `data` events.
-    const onChunk = (chunk: Buffer): void => socketOnData(this, chunk);
-    if (!readIntoOwnBuffers(net, onChunk)) net.on('data', onChunk);
+    if (!readIntoOwnBuffers(net, this, socketOnData)) net.on('data', (chunk: Buffer) => socketOnData(this, chunk));
     net.on('end', () => socketOnEnd(this));
     net.on('error', (error: Error) => socketOnError(this, error));
     net.on('close', () => socketOnClose(this));
