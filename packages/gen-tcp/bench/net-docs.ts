@@ -50,10 +50,20 @@ Why this shape:
   and about 2,000 page faults per GiB, as raw Node's do (the round lines
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
-  MB/s). What is left shows when a server has sat idle while the others
-  ran, as in these rounds: its user CPU per GiB is 160-230 ms against raw
-  Node's 80-140 ms, about 5 µs more per 64 KiB chunk (the message or recv
-  answer, the scheduler, the framer).
+  MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
+  three bench runs after that, bulk-active ran at 0.81-0.97× raw Node and
+  bulk-passive at 0.85-1.01×. Most of the spread is the kernel's: on
+  loopback the receiver's \`read\` also does the sender's transmit work
+  when the window was closed. In one perf run Beamline's \`read\` calls
+  took 33% more samples than raw Node's, though strace counted as many
+  calls for each (about 36,800 per GiB).
+- Reads: Beamline's servers read through gen-tcp's own buffers
+  (\`read-buffer.ts\`, Node's \`onread\` mechanism), the raw server through
+  \`'data'\` events, as Node users write it. On the \`pingpong-50\` server
+  (perf, 150,000 round trips) this took the server's CPU samples from
+  9,948 to 5,606; raw Node's were 3,886-6,467 in runs of the same hour.
+  Before that, not passing a callback to \`net.write\` (Node schedules a
+  \`nextTick\` per write that has one) took them from 12,238 to 9,948.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
