@@ -55,8 +55,8 @@ Why this shape:
   bulk-passive at 0.85-1.01×. Most of the spread is the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
-  took 33% more samples than raw Node's, though strace counted as many
-  calls for each (about 36,800 per GiB).
+  took 33% more samples than raw Node's, though strace counted about as
+  many read calls for each in equal windows (36,841 and 36,883).
 - Reads: Beamline's servers read through gen-tcp's own buffers
   (\`read-buffer.ts\`, Node's \`onread\` mechanism), the raw server through
   \`'data'\` events, as Node users write it. On the \`pingpong-50\` server
