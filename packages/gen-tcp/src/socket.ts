@@ -1,12 +1,14 @@
 /**
  * A connected socket: a `net.Socket` owned by a process.
  *
- * The byte→mailbox path, in reading order: `socketOnData` pushes the chunk
- * into the framer (packet/), `deliver` takes complete packets out and either
- * sends them to the owner as `['tcp', s, data]` (active modes) or hands one
- * to a pending `recv` (passive). In passive mode with no `recv` pending the
- * Node socket is paused as soon as a chunk arrives that nobody wants, so
- * unread data stays in the kernel and a slow reader pushes back on the sender.
+ * The byte→mailbox path, in reading order: read-buffer.ts hands each read
+ * to `socketOnData`, which pushes the chunk into the framer (packet/);
+ * `deliver` takes complete packets out and either sends them to the owner
+ * as `['tcp', s, data]` (active modes) or hands one to a pending `recv`
+ * (passive). While nobody reads (passive with no `recv` pending, or an
+ * active mode used up) chunks wait unframed in `ahead`, and once READ_AHEAD
+ * bytes wait the Node socket is paused, so unread data stays in the kernel
+ * and a slow reader pushes back on the sender.
  *
  * Ownership: the owner's exit closes the socket (`onExit`, like a port linked
  * to its owner); `controllingProcess` moves the owner and the socket's queued
@@ -163,8 +165,8 @@ export class TcpSocket {
     if (opts.nodelay) net.setNoDelay(true);
     if (opts.keepalive) net.setKeepAlive(true);
     // Accepted connections arrive paused; an active socket reads from the start.
-    // A passive one reads ahead as far as Node's buffer (as a connected one
-    // does), so that a reset is known before the next send, as the OS knows it.
+    // A passive one reads ahead too, up to READ_AHEAD, so that a reset is
+    // known before the next send, as the OS knows it.
     if (opts.active === false) {
       pauseNet(this);
       net.read(0);
