@@ -2,9 +2,10 @@
  * Keeps glibc from handing read buffers back to the kernel after every
  * garbage collection.
  *
- * A bulk receiver allocates a new 64 KiB buffer for each read (Node's
- * stream path does; read-buffer.ts does for reads it hands over), and V8
- * frees the dead ones in batches, on a worker thread, after each scavenge. When the batch
+ * A bulk receiver allocates new buffers as it reads (Node's stream path a
+ * 64 KiB one per read; read-buffer.ts a 256 KiB block per four large
+ * reads), and V8 frees the dead ones in batches, on a worker thread, after
+ * each scavenge. When the batch
  * leaves the top of the C heap free, glibc trims it (`brk` down), and the
  * next reads grow it again page by page: measured on a Beamline bulk
  * receiver, about 2,000 `brk` calls and 100,000 page faults per GiB, half

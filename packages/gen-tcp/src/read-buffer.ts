@@ -23,9 +23,17 @@
  *   shared buffer (a bulk sender's 64 KiB write often arrives as a large
  *   read and a short one: going back at once made the next large read a
  *   64 KiB copy, measured on 4.5% of bulk reads).
- * - A message of a large read keeps its whole block alive, as long as it
- *   lives (up to 256 KiB for one message). A socket whose last reads were
- *   large keeps its block until it goes back to the shared buffer.
+ * - A socket that holds a block and reads nothing for a whole
+ *   `readPath.idleSweepMs` (1 s) gives it up (`sweep`): the handle is pointed at the
+ *   shared buffer again. Without this, a connection that once received a
+ *   large read and then sat idle kept 256 KiB (10,000 such connections:
+ *   2.5 GB). Each such switch leaves a small listener record in Node's
+ *   handle until the socket closes (`useUserBuffer` pushes a new one).
+ * - A message of a large read keeps its whole block alive as long as it
+ *   lives (256 KiB at most), and its `.buffer` is that block.
+ * - Blocks are larger than glibc's default mmap threshold (128 KiB);
+ *   heap-trim.ts raises it, so they come from the C heap. Where it is not
+ *   raised, each block is an mmap of its own.
  *
  * Node gives `onread` only to sockets it creates with the option; accepted
  * sockets get it here through the stream's own fields (`kBuffer`,
@@ -55,8 +63,13 @@ const SHORT_READS_TO_SHARE = 4;
 /** The buffer of every socket between large reads. Never handed over: its bytes are copied out. */
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
 
-/** @internal Tests turn this off to run sockets on Node's stream path (the fallback). */
-export const readPath = { own: true };
+/**
+ * @internal `own` off: sockets made from then on use Node's stream path
+ * (the fallback), for tests. `idleSweepMs`: how often sockets holding a
+ * block are looked at; one that read nothing since the last look gives it
+ * up. Tests shorten it.
+ */
+export const readPath = { own: true, idleSweepMs: 1000 };
 
 interface StreamFields {
   readonly buffer: symbol;
@@ -90,7 +103,11 @@ class Reader<T> {
   block: Buffer | null = null;
   offset = 0;
   shortReads = 0;
+  /** A read came since the last sweep. */
+  readSinceSweep = false;
   constructor(
+    readonly net: NetSocket,
+    readonly handle: UserBufferHandle,
     readonly target: T,
     readonly onChunk: (target: T, chunk: Buffer) => void,
   ) {}
@@ -108,35 +125,90 @@ let nextForNode: Buffer = shared;
 
 function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
+  r.readSinceSweep = true;
   let chunk: Buffer;
-  if (nread < LARGE_READ) {
+  // Handed over only if Node read into the window we gave it (it always
+  // does: this guards the bytes of earlier messages against any change in
+  // how Node calls the generator).
+  if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
     // Copied out; the same buffer takes the next read.
     chunk = copyOut(buffer, nread);
-    if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) {
-      r.block = null;
-      r.next = shared;
+    if (nread < LARGE_READ) {
+      if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
+    } else {
+      r.shortReads = 0;
+      if (r.block === null) holdBlock(r);
     }
   } else {
     r.shortReads = 0;
-    let block = r.block;
-    if (block === null) {
-      chunk = copyOut(buffer, nread);
-    } else {
-      chunk = buffer.subarray(0, nread);
-      r.offset += nread;
-    }
-    if (block === null || BLOCK_SIZE - r.offset < READ_SIZE) {
-      r.block = block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
-      r.offset = 0;
-    }
-    r.next = block.subarray(r.offset, r.offset + READ_SIZE);
+    chunk = buffer.subarray(0, nread);
+    r.offset += nread;
+    if (BLOCK_SIZE - r.offset < READ_SIZE) holdBlock(r);
+    else r.next = r.block.subarray(r.offset, r.offset + READ_SIZE);
   }
-  r.onChunk(r.target, chunk);
   nextForNode = r.next;
+  try {
+    r.onChunk(r.target, chunk);
+  } catch (error) {
+    // Node must still take the next buffer (the generator runs only if this
+    // returns), or the next read lands on the bytes just handed over.
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 function nextBuffer(): Buffer {
   return nextForNode;
+}
+
+/** Sockets holding a block, looked at every `readPath.idleSweepMs` while there are any. */
+const holding = new Set<Reader<unknown>>();
+let sweeper: ReturnType<typeof setTimeout> | null = null;
+
+function armSweeper(): void {
+  sweeper = setTimeout(sweep, readPath.idleSweepMs);
+  sweeper.unref();
+}
+
+/** A new block, read into from its start. */
+function holdBlock(r: Reader<unknown>): void {
+  const block = Buffer.allocUnsafeSlow(BLOCK_SIZE);
+  r.block = block;
+  r.offset = 0;
+  r.next = block.subarray(0, READ_SIZE);
+  if (!holding.has(r)) {
+    holding.add(r);
+    if (sweeper === null) armSweeper();
+  }
+}
+
+/** Back to the shared buffer, from the next read on (called in a read: Node takes `next` from the generator). */
+function dropBlock(r: Reader<unknown>): void {
+  r.block = null;
+  r.next = shared;
+  holding.delete(r);
+}
+
+/**
+ * Sockets that read nothing since the last sweep give their block up. No
+ * read is under way here, so the handle can be pointed at the shared
+ * buffer directly.
+ */
+function sweep(): void {
+  for (const r of holding) {
+    if (r.readSinceSweep && !r.net.destroyed) {
+      r.readSinceSweep = false;
+      continue;
+    }
+    dropBlock(r);
+    if (!r.net.destroyed && fields != null) {
+      (r.net as unknown as Record<symbol, unknown>)[fields.buffer] = shared;
+      r.handle.useUserBuffer(shared);
+    }
+  }
+  if (holding.size > 0) armSweeper();
+  else sweeper = null;
 }
 
 /**
@@ -153,12 +225,18 @@ export function readIntoOwnBuffers<T>(net: NetSocket, target: T, onChunk: (targe
   const f = streamFields(net);
   if (f === null || (net as unknown as Record<symbol, unknown>)[f.buffer] !== null) return false;
   const stream = net as unknown as Record<symbol, unknown>;
-  stream[READER] = new Reader(target, onChunk);
+  stream[READER] = new Reader(net, handle as UserBufferHandle, target, onChunk);
   stream[f.buffer] = shared;
   stream[f.callback] = onRead;
   stream[f.generator] = nextBuffer;
   (handle as UserBufferHandle).useUserBuffer(shared);
   return true;
+}
+
+/** @internal For tests: whether the socket holds a private block now. */
+export function holdsBlock(net: NetSocket): boolean {
+  const r = (net as unknown as { [READER]?: Reader<unknown> })[READER];
+  return r !== undefined && r.block !== null;
 }
 
 function copyOut(from: Buffer, length: number): Buffer {

@@ -29,7 +29,9 @@
  * `net.write` does and passes it no callback. A send made behind queued
  * output passes the socket's one callback (`written`), which checks the low
  * watermark with two comparisons on each completed write: the sender that
- * makes the socket busy is always one of those, so its release is seen.
+ * makes the socket busy is always one of those, so its release is seen, at
+ * the latest when its own write completes (a callback-less write ahead of it
+ * is not checked; OTP's driver could release a little earlier).
  */
 import type { Socket as NetSocket } from 'node:net';
 import { awaitPromise, onExit, self, type Pid } from '@beamline/runtime';

@@ -692,6 +692,8 @@ export function shutdownSocket(s: TcpSocket, how: ShutdownHow): 'ok' | readonly 
  */
 function shutdownRead(s: TcpSocket): void {
   if (s.readShut !== 'no' || s.life.tag !== 'open') return;
+  // What waits unframed came first; from now on reads go to the framer.
+  takeAhead(s);
   s.readShut = 'draining';
   if (!s.net.destroyed) resumeNet(s);
   setImmediate(() => {

@@ -13,7 +13,7 @@ import { _, after, awaitPromise, receive, run, sleep } from '@beamline/runtime';
 import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
-import { readPath } from '../src/read-buffer.ts';
+import { holdsBlock, readPath } from '../src/read-buffer.ts';
 import type { TcpSocket } from '../src/index.ts';
 import { ok } from './helpers.ts';
 
@@ -21,6 +21,7 @@ const KiB = 1024;
 
 afterEach(async () => {
   readPath.own = true;
+  readPath.idleSweepMs = 1000;
   await killAll();
 });
 
@@ -149,6 +150,73 @@ describe('reads into our own buffers', () => {
       gen_tcp.close(l);
     });
   }, 20_000);
+});
+
+describe('a private block', () => {
+  it('is given up by a socket that reads nothing for a sweep, and later reads, short and large, still arrive whole', async () => {
+    readPath.idleSweepMs = 40;
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['active', true], ['ip', [127, 0, 0, 1]]]));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      const s = ok(await gen_tcp.accept(l, 1000));
+      const first = await awaitPromise(writeSpaced(peer, [64 * KiB, 64 * KiB], 15));
+      const messages: Buffer[] = [];
+      let total = 0;
+      while (total < first.length) {
+        const m = await receive(['tcp', s, _], after(2000));
+        if (m === undefined) break;
+        messages.push(m[2] as Buffer);
+        total += (m[2] as Buffer).length;
+      }
+      expect(holdsBlock(s.net)).toBe(true);
+      // Idle for a few sweeps: the block goes, the messages keep their bytes.
+      // Bounded: a sweep armed before this test may still run at the default 1 s.
+      for (let i = 0; i < 150 && holdsBlock(s.net); i++) await sleep(20);
+      expect(holdsBlock(s.net)).toBe(false);
+      const second = await awaitPromise(writeSpaced(peer, [10, 64 * KiB, 40 * KiB, 3], 15));
+      const expected = first.length + second.length;
+      while (total < expected) {
+        const m = await receive(['tcp', s, _], after(2000));
+        if (m === undefined) break;
+        messages.push(m[2] as Buffer);
+        total += (m[2] as Buffer).length;
+      }
+      expect(total).toBe(expected);
+      expect(sha(Buffer.concat(messages))).toBe(sha(Buffer.concat([first, second])));
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 20_000);
+});
+
+describe('bytes read ahead keep their place', () => {
+  it('shutdown(read) after bytes were read ahead: recv returns them before what came after, then closed', async () => {
+    await run(async () => {
+      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
+      const peer = connect(ok(inet.port(l)), '127.0.0.1');
+      const s = ok(await gen_tcp.accept(l, 1000));
+      peer.write('AAAA');
+      await sleep(50);
+      // AAAA waits, read ahead; BBBB is on its way when the read side shuts.
+      peer.write('BBBB');
+      expect(gen_tcp.shutdown(s, 'read')).toBe('ok');
+      await sleep(50);
+      const got: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await gen_tcp.recv(s, 0, 1000);
+        if (r[0] === 'error') {
+          got.push(`error:${r[1]}`);
+          break;
+        }
+        got.push((r[1] as Buffer).toString());
+      }
+      expect(got.join('')).toMatch(/^AAAA(BBBB)?error:closed$/);
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  });
 });
 
 describe("Node's stream path (the fallback)", () => {
