@@ -14,7 +14,7 @@ import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
 import { holdsBlock, readPath } from '../src/read-buffer.ts';
-import type { TcpSocket } from '../src/index.ts';
+import type { ListenSocket, TcpSocket } from '../src/index.ts';
 import { ok } from './helpers.ts';
 
 const KiB = 1024;
@@ -56,24 +56,36 @@ async function writeSpaced(peer: NetSocket, sizes: readonly number[], gapMs: num
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
+/** A listen socket, a plain node:net peer connected to it, and the accepted gen-tcp socket. Call in a process. */
+async function acceptedPair(active: boolean): Promise<{ l: ListenSocket; peer: NetSocket; s: TcpSocket }> {
+  const l = ok(await gen_tcp.listen(0, ['binary', ['active', active], ['ip', [127, 0, 0, 1]]]));
+  const peer = connect(ok(inet.port(l)), '127.0.0.1');
+  peer.on('error', () => {});
+  const s = ok(await gen_tcp.accept(l, 1000));
+  return { l, peer, s };
+}
+
+/** Receives `['tcp', s, data]` messages into `messages` until `total` bytes came (or 2 s pass with none). */
+async function collectActive(s: TcpSocket, messages: Buffer[], total: number): Promise<number> {
+  let got = messages.reduce((n, m) => n + m.length, 0);
+  while (got < total) {
+    const m = await receive(['tcp', s, _], after(2000));
+    if (m === undefined) break;
+    messages.push(m[2] as Buffer);
+    got += (m[2] as Buffer).length;
+  }
+  return got;
+}
+
 describe('reads into our own buffers', () => {
   it('active: short and large reads arrive whole and in order, and every message keeps its bytes after later reads', async () => {
     await run(async () => {
-      const l = ok(await gen_tcp.listen(0, ['binary', ['active', true], ['ip', [127, 0, 0, 1]]]));
-      const peer = connect(ok(inet.port(l)), '127.0.0.1');
-      const s = ok(await gen_tcp.accept(l, 1000));
+      const { l, peer, s } = await acceptedPair(true);
       expect(onStreamPath(s)).toBe(false);
       const sent = await awaitPromise(writeSpaced(peer, SIZES, 15));
       // Every message is held until the end: a buffer reused under one would change the checksum.
       const messages: Buffer[] = [];
-      let total = 0;
-      while (total < sent.length) {
-        const m = await receive(['tcp', s, _], after(2000));
-        if (m === undefined) break;
-        messages.push(m[2] as Buffer);
-        total += (m[2] as Buffer).length;
-      }
-      expect(total).toBe(sent.length);
+      expect(await collectActive(s, messages, sent.length)).toBe(sent.length);
       expect(sha(Buffer.concat(messages))).toBe(sha(sent));
       // Both kinds of read happened: at least one of 32 KiB or more, and short ones after it.
       const firstLarge = messages.findIndex((m) => m.length >= 32 * KiB);
@@ -87,9 +99,7 @@ describe('reads into our own buffers', () => {
 
   it('passive recv: the same sizes, taken with recv(s, 0) as they come', async () => {
     await run(async () => {
-      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
-      const peer = connect(ok(inet.port(l)), '127.0.0.1');
-      const s = ok(await gen_tcp.accept(l, 1000));
+      const { l, peer, s } = await acceptedPair(false);
       expect(onStreamPath(s)).toBe(false);
       const writing = writeSpaced(peer, SIZES, 15);
       const expected = SIZES.reduce((a, b) => a + b, 0);
@@ -129,10 +139,7 @@ describe('reads into our own buffers', () => {
 
   it('a socket nobody reads takes in at most 64 KiB and one read before it stops reading', async () => {
     await run(async () => {
-      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
-      const peer = connect(ok(inet.port(l)), '127.0.0.1');
-      peer.on('error', () => {});
-      const s = ok(await gen_tcp.accept(l, 1000));
+      const { l, peer, s } = await acceptedPair(false);
       peer.write(Buffer.alloc(8 * 1024 * KiB));
       await sleep(300);
       expect(s.net.bytesRead).toBeGreaterThan(0);
@@ -156,18 +163,10 @@ describe('a private block', () => {
   it('is given up by a socket that reads nothing for a sweep, and later reads, short and large, still arrive whole', async () => {
     readPath.idleSweepMs = 40;
     await run(async () => {
-      const l = ok(await gen_tcp.listen(0, ['binary', ['active', true], ['ip', [127, 0, 0, 1]]]));
-      const peer = connect(ok(inet.port(l)), '127.0.0.1');
-      const s = ok(await gen_tcp.accept(l, 1000));
+      const { l, peer, s } = await acceptedPair(true);
       const first = await awaitPromise(writeSpaced(peer, [64 * KiB, 64 * KiB], 15));
       const messages: Buffer[] = [];
-      let total = 0;
-      while (total < first.length) {
-        const m = await receive(['tcp', s, _], after(2000));
-        if (m === undefined) break;
-        messages.push(m[2] as Buffer);
-        total += (m[2] as Buffer).length;
-      }
+      expect(await collectActive(s, messages, first.length)).toBe(first.length);
       expect(holdsBlock(s.net)).toBe(true);
       // Idle for a few sweeps: the block goes, the messages keep their bytes.
       // Bounded: a sweep armed before this test may still run at the default 1 s.
@@ -175,13 +174,7 @@ describe('a private block', () => {
       expect(holdsBlock(s.net)).toBe(false);
       const second = await awaitPromise(writeSpaced(peer, [10, 64 * KiB, 40 * KiB, 3], 15));
       const expected = first.length + second.length;
-      while (total < expected) {
-        const m = await receive(['tcp', s, _], after(2000));
-        if (m === undefined) break;
-        messages.push(m[2] as Buffer);
-        total += (m[2] as Buffer).length;
-      }
-      expect(total).toBe(expected);
+      expect(await collectActive(s, messages, expected)).toBe(expected);
       expect(sha(Buffer.concat(messages))).toBe(sha(Buffer.concat([first, second])));
       peer.destroy();
       gen_tcp.close(s);
@@ -193,9 +186,7 @@ describe('a private block', () => {
 describe('bytes read ahead keep their place', () => {
   it('shutdown(read) after bytes were read ahead: recv returns them before what came after, then closed', async () => {
     await run(async () => {
-      const l = ok(await gen_tcp.listen(0, ['binary', ['active', false], ['ip', [127, 0, 0, 1]]]));
-      const peer = connect(ok(inet.port(l)), '127.0.0.1');
-      const s = ok(await gen_tcp.accept(l, 1000));
+      const { l, peer, s } = await acceptedPair(false);
       peer.write('AAAA');
       await sleep(50);
       // AAAA waits, read ahead; BBBB is on its way when the read side shuts.
