@@ -27,8 +27,11 @@
  *   `readPath.idleSweepMs` (1 s) gives it up (`sweep`): the handle is pointed at the
  *   shared buffer again. Without this, a connection that once received a
  *   large read and then sat idle kept 256 KiB (10,000 such connections:
- *   2.5 GB). Each such switch leaves a small listener record in Node's
- *   handle until the socket closes (`useUserBuffer` pushes a new one).
+ *   2.5 GB). Each such switch leaves a small listener record (about 50
+ *   bytes) in Node's handle until the socket closes (`useUserBuffer`
+ *   pushes a new one), so a socket gives a block up at most
+ *   `MAX_SWEPT_BLOCKS` times; after that its large reads are copied out of
+ *   the shared buffer like short ones.
  * - A message of a large read keeps its whole block alive as long as it
  *   lives (256 KiB at most), and its `.buffer` is that block.
  * - Blocks are larger than glibc's default mmap threshold (128 KiB);
@@ -59,6 +62,8 @@ const LARGE_READ = 32 * 1024;
 const BLOCK_SIZE = 4 * READ_SIZE;
 /** Short reads in a row after which a socket gives its block up for the shared buffer. */
 const SHORT_READS_TO_SHARE = 4;
+/** @internal Blocks a socket may lose to the idle sweep; each loss leaves a listener record in its handle. */
+export const MAX_SWEPT_BLOCKS = 8;
 
 /** The buffer of every socket between large reads. Never handed over: its bytes are copied out. */
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
@@ -83,7 +88,11 @@ let fields: StreamFields | null | undefined;
 function streamFields(net: NetSocket): StreamFields | null {
   if (fields !== undefined) return fields;
   const symbols = Object.getOwnPropertySymbols(net);
-  const named = (description: string): symbol | undefined => symbols.find((s) => s.description === description);
+  // Exactly one field of each name, or this is not the Node we know.
+  const named = (description: string): symbol | undefined => {
+    const found = symbols.filter((s) => s.description === description);
+    return found.length === 1 ? found[0] : undefined;
+  };
   const buffer = named('kBuffer');
   const callback = named('kBufferCb');
   const generator = named('kBufferGen');
@@ -105,6 +114,8 @@ class Reader<T> {
   shortReads = 0;
   /** A read came since the last sweep. */
   readSinceSweep = false;
+  /** Blocks the sweep took from this socket (MAX_SWEPT_BLOCKS). */
+  swept = 0;
   constructor(
     readonly net: NetSocket,
     readonly handle: UserBufferHandle,
@@ -127,9 +138,9 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
   r.readSinceSweep = true;
   let chunk: Buffer;
-  // Handed over only if Node read into the window we gave it (it always
-  // does: this guards the bytes of earlier messages against any change in
-  // how Node calls the generator).
+  // Handed over only if the buffer Node says it gave is the window we gave
+  // it (it always is: this guards the bytes of earlier messages against any
+  // change in how Node calls the generator).
   if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
     // Copied out; the same buffer takes the next read.
     chunk = copyOut(buffer, nread);
@@ -137,7 +148,7 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
       if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
     } else {
       r.shortReads = 0;
-      if (r.block === null) holdBlock(r);
+      if (r.block === null && r.swept < MAX_SWEPT_BLOCKS) holdBlock(r);
     }
   } else {
     r.shortReads = 0;
@@ -196,19 +207,23 @@ function dropBlock(r: Reader<unknown>): void {
  * buffer directly.
  */
 function sweep(): void {
-  for (const r of holding) {
-    if (r.readSinceSweep && !r.net.destroyed) {
-      r.readSinceSweep = false;
-      continue;
+  sweeper = null;
+  try {
+    for (const r of holding) {
+      if (r.readSinceSweep && !r.net.destroyed) {
+        r.readSinceSweep = false;
+        continue;
+      }
+      dropBlock(r);
+      if (!r.net.destroyed && fields != null) {
+        r.swept++;
+        (r.net as unknown as Record<symbol, unknown>)[fields.buffer] = shared;
+        r.handle.useUserBuffer(shared);
+      }
     }
-    dropBlock(r);
-    if (!r.net.destroyed && fields != null) {
-      (r.net as unknown as Record<symbol, unknown>)[fields.buffer] = shared;
-      r.handle.useUserBuffer(shared);
-    }
+  } finally {
+    if (holding.size > 0) armSweeper();
   }
-  if (holding.size > 0) armSweeper();
-  else sweeper = null;
 }
 
 /**

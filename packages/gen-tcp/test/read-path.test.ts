@@ -13,7 +13,7 @@ import { _, after, awaitPromise, receive, run, sleep } from '@beamline/runtime';
 import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
-import { holdsBlock, readPath } from '../src/read-buffer.ts';
+import { holdsBlock, MAX_SWEPT_BLOCKS, readPath } from '../src/read-buffer.ts';
 import type { ListenSocket, TcpSocket } from '../src/index.ts';
 import { ok } from './helpers.ts';
 
@@ -181,6 +181,33 @@ describe('a private block', () => {
       gen_tcp.close(l);
     });
   }, 20_000);
+});
+
+describe('a socket swept again and again', () => {
+  it(`takes a block ${MAX_SWEPT_BLOCKS} times at most, then copies its large reads, every byte still in order`, async () => {
+    readPath.idleSweepMs = 10;
+    await run(async () => {
+      const { l, peer, s } = await acceptedPair(true);
+      const sent: Buffer[] = [];
+      const messages: Buffer[] = [];
+      let blocks = 0;
+      // Bounded: MAX_SWEPT_BLOCKS + 3 rounds of a large read, then idle until swept (at most 1.5 s each).
+      for (let round = 0; round < MAX_SWEPT_BLOCKS + 3; round++) {
+        sent.push(await awaitPromise(writeSpaced(peer, [48 * KiB], 5)));
+        const expected = sent.reduce((n, b) => n + b.length, 0);
+        expect(await collectActive(s, messages, expected)).toBe(expected);
+        if (!holdsBlock(s.net)) continue;
+        blocks++;
+        for (let i = 0; i < 75 && holdsBlock(s.net); i++) await sleep(20);
+        expect(holdsBlock(s.net)).toBe(false);
+      }
+      expect(blocks).toBe(MAX_SWEPT_BLOCKS);
+      expect(sha(Buffer.concat(messages))).toBe(sha(Buffer.concat(sent)));
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 30_000);
 });
 
 describe('bytes read ahead keep their place', () => {
