@@ -235,9 +235,15 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
     return;
   }
   if (s.pending === null && s.readShut === 'no' && !isActive(s)) {
-    (s.ahead ??= []).push(chunk);
+    const ahead = (s.ahead ??= []);
+    ahead.push(chunk);
     s.aheadBytes += chunk.length;
-    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) pauseNet(s);
+    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) {
+      pauseNet(s);
+      // A large read's chunk keeps its whole 256 KiB read block alive
+      // (read-buffer.ts): a socket left paused keeps one copy of its bytes instead.
+      if (ahead.length > 1 || chunk.buffer.byteLength > chunk.length) s.ahead = [Buffer.concat(ahead, s.aheadBytes)];
+    }
     return;
   }
   s.framer.push(chunk);

@@ -160,6 +160,36 @@ describe('reads into our own buffers', () => {
 });
 
 describe('a private block', () => {
+  it('is not kept alive by the bytes of a socket paused because nobody reads: they are kept in one Buffer of their size', async () => {
+    await run(async () => {
+      const { l, peer, s } = await acceptedPair(false);
+      // One large read taken with recv: the socket reads into a block from now on.
+      const first = await awaitPromise(writeSpaced(peer, [64 * KiB], 5));
+      expect(await gen_tcp.recv(s, 0, 1000)).toEqual(['ok', first]);
+      expect(holdsBlock(s.net)).toBe(true);
+      peer.write(Buffer.alloc(8 * 1024 * KiB, 7));
+      // This recv starts the socket reading again (the first was answered from what waited).
+      const r0 = await gen_tcp.recv(s, 0, 1000);
+      expect(r0[0]).toBe('ok');
+      await sleep(300);
+      expect(s.netPaused).toBe(true);
+      const ahead = s.ahead ?? [];
+      expect(ahead.length).toBe(1);
+      expect(ahead[0]!.buffer.byteLength).toBe(ahead[0]!.length);
+      let total = (r0[1] as Buffer).length;
+      for (let i = 0; i < 10_000 && total < 8 * 1024 * KiB; i++) {
+        const r = await gen_tcp.recv(s, 0, 2000);
+        if (r[0] === 'error') break;
+        expect((r[1] as Buffer).every((b) => b === 7)).toBe(true);
+        total += (r[1] as Buffer).length;
+      }
+      expect(total).toBe(8 * 1024 * KiB);
+      peer.destroy();
+      gen_tcp.close(s);
+      gen_tcp.close(l);
+    });
+  }, 20_000);
+
   it('is given up by a socket that reads nothing for a sweep, and later reads, short and large, still arrive whole', async () => {
     readPath.idleSweepMs = 40;
     await run(async () => {
