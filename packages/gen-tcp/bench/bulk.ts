@@ -18,8 +18,8 @@ const mode = process.argv[2] === 'passive' ? 'passive' : 'active';
 const total = Number(process.argv[3] ?? 2 ** 30);
 const CHUNK = 64 * 1024;
 const DEADLINE = 120_000;
-/** Rounds unless `BENCH_ROUNDS` says: five, as each costs little. */
-const ROUNDS = 5;
+/** Rounds unless `BENCH_ROUNDS` says: seven (the median of five swung from 0.71x to 0.98x of raw between runs of the same code). */
+const ROUNDS = 7;
 /** Transfers to each new server before the measured one. */
 const WARMUPS = 2;
 const scenario = `bulk-${mode}`;
