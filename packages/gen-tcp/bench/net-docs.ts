@@ -51,8 +51,8 @@ Why this shape:
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
   MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
-  six bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
-  bulk-passive at 0.85-1.03×. Most of the spread is the kernel's: on
+  seven bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
+  bulk-passive at 0.85-1.03× (six runs). Most of the spread is the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
   took 33% more samples than raw Node's, though strace counted about as
