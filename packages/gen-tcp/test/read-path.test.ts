@@ -65,6 +65,12 @@ async function acceptedPair(active: boolean): Promise<{ l: ListenSocket; peer: N
   return { l, peer, s };
 }
 
+function closePair(pair: { l: ListenSocket; peer: NetSocket; s: TcpSocket }): void {
+  pair.peer.destroy();
+  gen_tcp.close(pair.s);
+  gen_tcp.close(pair.l);
+}
+
 /** Receives `['tcp', s, data]` messages into `messages` until `total` bytes came (or 2 s pass with none). */
 async function collectActive(s: TcpSocket, messages: Buffer[], total: number): Promise<number> {
   let got = messages.reduce((n, m) => n + m.length, 0);
@@ -91,9 +97,7 @@ describe('reads into our own buffers', () => {
       const firstLarge = messages.findIndex((m) => m.length >= 32 * KiB);
       expect(firstLarge).toBeGreaterThanOrEqual(0);
       expect(messages.slice(firstLarge + 1).some((m) => m.length < 32 * KiB)).toBe(true);
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 20_000);
 
@@ -114,9 +118,7 @@ describe('reads into our own buffers', () => {
       const sent = await awaitPromise(writing);
       expect(total).toBe(sent.length);
       expect(sha(Buffer.concat(messages))).toBe(sha(sent));
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 20_000);
 
@@ -152,9 +154,7 @@ describe('reads into our own buffers', () => {
         total += (r[1] as Buffer).length;
       }
       expect(total).toBe(8 * 1024 * KiB);
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 20_000);
 });
@@ -184,9 +184,7 @@ describe('a private block', () => {
         total += (r[1] as Buffer).length;
       }
       expect(total).toBe(8 * 1024 * KiB);
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 20_000);
 
@@ -206,9 +204,7 @@ describe('a private block', () => {
       const expected = first.length + second.length;
       expect(await collectActive(s, messages, expected)).toBe(expected);
       expect(sha(Buffer.concat(messages))).toBe(sha(Buffer.concat([first, second])));
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 20_000);
 });
@@ -233,9 +229,7 @@ describe('a socket swept again and again', () => {
       }
       expect(blocks).toBe(MAX_SWEPT_BLOCKS);
       expect(sha(Buffer.concat(messages))).toBe(sha(Buffer.concat(sent)));
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   }, 30_000);
 });
@@ -260,9 +254,7 @@ describe('bytes read ahead keep their place', () => {
         got.push((r[1] as Buffer).toString());
       }
       expect(got.join('')).toMatch(/^AAAA(BBBB)?error:closed$/);
-      peer.destroy();
-      gen_tcp.close(s);
-      gen_tcp.close(l);
+      closePair({ l, peer, s });
     });
   });
 });
