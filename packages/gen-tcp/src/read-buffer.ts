@@ -217,8 +217,7 @@ function sweep(): void {
       dropBlock(r);
       if (!r.net.destroyed && fields != null) {
         r.swept++;
-        (r.net as unknown as Record<symbol, unknown>)[fields.buffer] = shared;
-        r.handle.useUserBuffer(shared);
+        readIntoShared(r.net, r.handle, fields);
       }
     }
   } finally {
@@ -241,11 +240,16 @@ export function readIntoOwnBuffers<T>(net: NetSocket, target: T, onChunk: (targe
   if (f === null || (net as unknown as Record<symbol, unknown>)[f.buffer] !== null) return false;
   const stream = net as unknown as Record<symbol, unknown>;
   stream[READER] = new Reader(net, handle as UserBufferHandle, target, onChunk);
-  stream[f.buffer] = shared;
   stream[f.callback] = onRead;
   stream[f.generator] = nextBuffer;
-  (handle as UserBufferHandle).useUserBuffer(shared);
+  readIntoShared(net, handle as UserBufferHandle, f);
   return true;
+}
+
+/** Points the stream and its handle at the shared buffer: its next read lands there. */
+function readIntoShared(net: NetSocket, handle: UserBufferHandle, f: StreamFields): void {
+  (net as unknown as Record<symbol, unknown>)[f.buffer] = shared;
+  handle.useUserBuffer(shared);
 }
 
 /** @internal For tests: whether the socket holds a private block now. */

@@ -271,11 +271,16 @@ function takeAhead(s: TcpSocket): void {
   for (const chunk of ahead) s.framer.push(chunk);
 }
 
+/** The bytes read ahead go unread. */
+function dropAhead(s: TcpSocket): void {
+  s.ahead = null;
+  s.aheadBytes = 0;
+}
+
 /** The connection's unread input goes: framed and read ahead. */
 function dropInput(s: TcpSocket): void {
   s.framer.discard();
-  s.ahead = null;
-  s.aheadBytes = 0;
+  dropAhead(s);
 }
 
 function socketOnEnd(s: TcpSocket): void {
@@ -292,10 +297,7 @@ function socketOnError(s: TcpSocket, error: Error): void {
   // (read-buffer.ts) some may still be in Node's buffer: the stream is
   // destroyed by now, so read() still returns them but emits no 'data'.
   const readFirst = (error as NodeJS.ErrnoException).syscall === 'read' && s.net.writableLength === 0;
-  if (!readFirst) {
-    s.ahead = null;
-    s.aheadBytes = 0;
-  }
+  if (!readFirst) dropAhead(s);
   while (readFirst && s.net.destroyed && s.net.readableLength > 0 && s.life.tag === 'open' && s.readShut !== 'done') {
     const chunk = s.net.read() as Buffer | null;
     if (chunk === null) break;

@@ -258,9 +258,9 @@ function yieldToOthers(p: Proc, w: Wait): Promise<unknown> {
   const pending = block(p, 'waiting');
   if (w !== ANY_WAIT) {
     const last = w.args[w.args.length - 1];
-    w.timedOut = last instanceof After && last.ms === 0;
+    w.timedOut = isAfter(last) && last.ms === 0;
     // If the message is gone by the time it runs again (a predicate that changed its mind), the after still holds.
-    if (last instanceof After && last.ms > 0 && last.ms !== Infinity) {
+    if (isAfter(last) && last.ms > 0 && last.ms !== Infinity) {
       const token = p.resolve;
       w.timer = clock().schedule(last.ms, () => onAfter(p, token));
     }
@@ -280,14 +280,12 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
   const mailbox = p.mbox;
   if (mailbox === null) return -1;
   const size = mailbox.size;
-  const last = args.length > 0 ? args[args.length - 1] : undefined;
-  // Patterns are arrays: checked first, they skip the instanceof (a builtin call in the wake path).
-  const clauses = last !== undefined && !Array.isArray(last) && last instanceof After ? args.length - 1 : args.length;
+  const clauses = args.length > 0 && isAfter(args[args.length - 1]) ? args.length - 1 : args.length;
   if (clauses === 0) return -1;
   if (clauses === 1) {
     // One pattern: the common case, scanned without per-message dispatch on the clause kind.
     const a = args[0];
-    const clause = !Array.isArray(a) && a instanceof Clause ? a : null;
+    const clause = isClause(a) ? a : null;
     lastMatched = clause;
     if (a === ANY) return from < size ? from : -1;
     const pattern = clause === null ? a : clause.pattern;
@@ -300,7 +298,7 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
     const message = mailbox.at(i);
     for (let j = 0; j < clauses; j++) {
       const a = args[j];
-      if (!Array.isArray(a) && a instanceof Clause) {
+      if (isClause(a)) {
         if (a === ANY || matches(a.pattern, message)) {
           lastMatched = a;
           return i;
@@ -312,6 +310,19 @@ function find(p: Proc, args: readonly ReceiveArg[], from: number): number {
     }
   }
   return -1;
+}
+
+/**
+ * Whether a receive argument is an `on` clause / the `after` clause. Tuple
+ * patterns, the usual arguments, are arrays: checked first, they skip the
+ * instanceof (a builtin call in the wake path).
+ */
+function isClause(a: ReceiveArg | undefined): a is Clause<unknown, unknown> {
+  return !Array.isArray(a) && a instanceof Clause;
+}
+
+function isAfter(a: ReceiveArg | undefined): a is After<unknown> {
+  return !Array.isArray(a) && a instanceof After;
 }
 
 /** Runs the matched clause's body (in the process, after it resumed). */
@@ -367,7 +378,7 @@ export function resumeReceive(p: Proc): void {
   }
   if (w.timedOut) {
     const last = w.args[w.args.length - 1];
-    w.matched = last instanceof After ? last : null;
+    w.matched = isAfter(last) ? last : null;
     finishReceive(p, w, undefined);
     return;
   }
