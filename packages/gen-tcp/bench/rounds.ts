@@ -1,7 +1,9 @@
 /**
  * Rounds of a network scenario: one warm-up per server, then `rounds()`
- * measured rounds, the servers taking turns inside each round (Beamline,
- * raw, Erlang, Beamline, …) so that all see the same machine state; each
+ * measured rounds, the servers taking turns inside each round so that all
+ * see the same machine state; each round starts one server further on
+ * (Beamline, raw, Erlang; then raw, Erlang, Beamline; …), so no server is
+ * always the one that runs first, after the previous round's last. Each
  * figure is the median of its rounds. `interleaveFresh` starts new server
  * processes for each round.
  */
@@ -30,7 +32,7 @@ export async function interleave<K extends string>(
   for (const s of servers) await warmup(s);
   const samples = new Map<string, Record<K, number>[]>();
   const n = rounds();
-  for (let r = 0; r < n; r++) await round(servers, measure, samples, `${r + 1}/${n}`);
+  for (let r = 0; r < n; r++) await round(servers, r, measure, samples, `${r + 1}/${n}`);
   return medians(samples);
 }
 
@@ -53,7 +55,7 @@ export async function interleaveFresh<K extends string>(
     const servers = await start();
     try {
       for (const s of servers) await warmup(s);
-      await round(servers, measure, samples, `${r + 1}/${total} (new processes)`);
+      await round(servers, r, measure, samples, `${r + 1}/${total} (new processes)`);
     } finally {
       await stopAll(servers);
     }
@@ -61,15 +63,17 @@ export async function interleaveFresh<K extends string>(
   return medians(samples);
 }
 
-/** One measured round: each server in turn; the figures join `samples`. */
+/** Measured round `r`: each server in turn, from the `r`th on; the figures join `samples`. */
 async function round<K extends string>(
   servers: readonly Server[],
+  r: number,
   measure: (s: Server) => Promise<Record<K, number>>,
   samples: Map<string, Record<K, number>[]>,
   label: string,
 ): Promise<void> {
   const line: string[] = [];
-  for (const s of servers) {
+  for (let i = 0; i < servers.length; i++) {
+    const s = servers[(r + i) % servers.length]!;
     const figures = await measure(s);
     const xs = samples.get(s.name) ?? [];
     xs.push(figures);

@@ -135,6 +135,7 @@ const READER = Symbol('beamline.reader');
 let nextForNode: Buffer = shared;
 
 function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
+  const PT = (globalThis as any).__probe?.T; if (PT) PT[0] = performance.now();
   const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
   r.readSinceSweep = true;
   let chunk: Buffer;
@@ -144,6 +145,7 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
     // Copied out; the same buffer takes the next read.
     chunk = copyOut(buffer, nread);
+    if (PT) (globalThis as any).__probe.U[1] = performance.now();
     if (nread < LARGE_READ) {
       if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
     } else {
@@ -160,6 +162,7 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   nextForNode = r.next;
   try {
     r.onChunk(r.target, chunk);
+    if (PT) PT[1] = performance.now();
   } catch (error) {
     // Node must still take the next buffer (the generator runs only if this
     // returns), or the next read lands on the bytes just handed over.
@@ -258,8 +261,16 @@ export function holdsBlock(net: NetSocket): boolean {
   return r !== undefined && r.block !== null;
 }
 
+/**
+ * The shared buffer's memory, for copyOut: a view made with the Uint8Array
+ * constructor from a known ArrayBuffer, where Buffer#subarray would read
+ * `.buffer`, a call into V8's C++ runtime on every read.
+ */
+const sharedMemory = shared.buffer;
+const sharedOffset = shared.byteOffset;
+
 function copyOut(from: Buffer, length: number): Buffer {
   const chunk = Buffer.allocUnsafe(length);
-  chunk.set(from.subarray(0, length));
+  chunk.set(from === shared ? new Uint8Array(sharedMemory, sharedOffset, length) : from.subarray(0, length));
   return chunk;
 }
