@@ -51,8 +51,8 @@ Why this shape:
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
   MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
-  seven bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
-  bulk-passive at 0.85-1.03× (six runs). Most of the spread is the kernel's: on
+  eight bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
+  bulk-passive at 0.85-1.03× (seven runs). Most of the spread is the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
   took 33% more samples than raw Node's, though strace counted about as
@@ -64,6 +64,19 @@ Why this shape:
   9,948 to 5,606; raw Node's were 3,886-6,467 in runs of the same hour.
   Before that, not passing a callback to \`net.write\` (Node schedules a
   \`nextTick\` per write that has one) took them from 12,238 to 9,948.
+- Ping-pong with one connection is bound by latency: a round trip is
+  about 45-55 µs here, most of it the two sides' \`write\` calls and wake-ups.
+  What Beamline adds lies on the server between a read and the write that
+  answers it: the copy out of the shared buffer, the framer, the mailbox,
+  the scheduler's microtask, the resumed \`receive\`, then \`send\`, where
+  raw Node's \`'data'\` handler writes at once. Probes in the server
+  (\`performance.now\` at five points) put that path at 2-4 µs (p50); a
+  syscall trace (\`perf\`, 150,000 round trips) counted 1.2-1.6 s from a
+  \`read\`'s return to the next \`write\` for Beamline's server against
+  0.8-1.0 s for raw Node's. That is a few percent of a round trip, less than
+  this machine's noise: on 2026-11-25 four runs put pingpong-1 at 0.87×,
+  0.82×, 1.08× and 0.92× of raw Node (5, 3, 5 and 5 rounds; the last is this
+  page).
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
