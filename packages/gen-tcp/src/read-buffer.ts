@@ -135,7 +135,6 @@ const READER = Symbol('beamline.reader');
 let nextForNode: Buffer = shared;
 
 function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
-  const PT = (globalThis as any).__probe?.T; if (PT) PT[0] = performance.now();
   const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
   r.readSinceSweep = true;
   let chunk: Buffer;
@@ -145,7 +144,6 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
     // Copied out; the same buffer takes the next read.
     chunk = copyOut(buffer, nread);
-    if (PT) (globalThis as any).__probe.U[1] = performance.now();
     if (nread < LARGE_READ) {
       if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
     } else {
@@ -162,7 +160,6 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   nextForNode = r.next;
   try {
     r.onChunk(r.target, chunk);
-    if (PT) PT[1] = performance.now();
   } catch (error) {
     // Node must still take the next buffer (the generator runs only if this
     // returns), or the next read lands on the bytes just handed over.
