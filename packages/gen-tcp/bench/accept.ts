@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acceptCycles } from './client.js';
 import { interleave, reportNet } from './rounds.js';
-import { hasErlang, NO_ERLANG, Server, startAll, stopAll, type Impl } from './servers.js';
+import { hasErlang, NO_ERLANG, nodeArgs, Server, startAll, stopAll, type Impl } from './servers.js';
 
 const cycles = Number(process.argv[2] ?? 20_000);
 /** Cycles in flight: one per acceptor. */
@@ -26,7 +26,7 @@ if (!hasErlang) process.stderr.write(`${NO_ERLANG}\n`);
 const impls: Impl[] = hasErlang ? ['beamline', 'raw', 'erlang'] : ['beamline', 'raw'];
 const servers = await startAll(impls.map((impl) => ({ impl, scenario: 'accept' })));
 try {
-  // Beside the Beamline server, so the rounds go Beamline, pool, raw, Erlang.
+  // Beside the Beamline server: the servers take turns as Beamline, pool, raw, Erlang (each round one further on).
   servers.splice(1, 0, await startPoolServer());
 } catch (error) {
   await stopAll(servers);
@@ -66,7 +66,7 @@ reportNet({
 /** The "beamline pool" server (server-pool.ts), started as servers.ts starts the others. */
 async function startPoolServer(): Promise<Server> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'server-pool.ts');
-  const server = new Server('beamline pool', process.execPath, ['--expose-gc', '--import', 'tsx', script, 'accept']);
+  const server = new Server('beamline pool', process.execPath, [...nodeArgs(), '--expose-gc', '--import', 'tsx', script, 'accept']);
   const line = await server.nextLine(60_000);
   const m = /^PORT (\d+)$/.exec(line);
   if (m === null) {

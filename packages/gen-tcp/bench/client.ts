@@ -10,11 +10,11 @@ import { connect, type Socket } from 'node:net';
 
 const HOST = '127.0.0.1';
 
-/** Rejects when `ms` pass before `promise` settles. */
-export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+/** Rejects when `ms` pass before `promise` settles; `what` names it (a function: read when the time is up, for progress counts). */
+export function within<T>(ms: number, what: string | (() => string), promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`${typeof what === 'function' ? what() : what}: not done within ${ms} ms`)), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -78,7 +78,7 @@ export async function pingPong(port: number, conns: number, total: number, deadl
   try {
     await within(
       deadlineMs,
-      `ping-pong (${done} of ${total} round trips)`,
+      () => `ping-pong (${done} of ${total} round trips)`,
       new Promise<void>((resolve, reject) => {
         for (const s of sockets) {
           // The echo may come back in pieces: a round trip ends when all its bytes are back.
@@ -191,7 +191,7 @@ export async function acceptCycles(port: number, cycles: number, parallel: numbe
   const t0 = performance.now();
   await within(
     deadlineMs,
-    `accept (${finished} of ${cycles} cycles)`,
+    () => `accept (${finished} of ${cycles} cycles)`,
     Promise.all(Array.from({ length: parallel }, worker)),
   );
   return cycles / ((performance.now() - t0) / 1000);

@@ -7,13 +7,17 @@ import { createInterface } from 'node:readline';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** heapUsed + external after full GCs: what a Node server holds for its connections. */
-export function memoryNow(): number {
+/**
+ * After full GCs: heapUsed + external, what the JS side holds for the
+ * connections, and the resident set size, which also counts native memory
+ * (libuv handles, Node's socket wraps, the C heap) and heap pages kept.
+ */
+export function memoryNow(): { js: number; rss: number } {
   if (gc === undefined) throw new Error('benchmark servers run with node --expose-gc');
   gc();
   gc();
   const m = process.memoryUsage();
-  return m.heapUsed + m.external;
+  return { js: m.heapUsed + m.external, rss: m.rss };
 }
 
 /**
@@ -38,7 +42,12 @@ export function serveControl(port: number, openConnections: () => number): void 
           return;
         }
         const held = openConnections();
-        console.log(held < n ? `ERROR ${held} of ${n} connections open` : `MEMORY ${Math.round((memoryNow() - base) / n)}`);
+        if (held < n) {
+          console.log(`ERROR ${held} of ${n} connections open`);
+          return;
+        }
+        const now = memoryNow();
+        console.log(`MEMORY ${Math.round((now.js - base.js) / n)} RSS ${Math.round((now.rss - base.rss) / n)}`);
       };
       poll();
     } else {

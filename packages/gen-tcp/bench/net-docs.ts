@@ -5,7 +5,7 @@
  */
 
 /** One bullet for the list of how things are measured. */
-export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the servers take turns within each round so that all three see the same machine state, each round starting one server further on (Beamline, raw, Erlang; then raw, Erlang, Beamline; …) so that none always runs right after the previous round's last, and each figure is the median of 5 rounds (\`BENCH_ROUNDS=9 pnpm bench pingpong\` for more; with 3, two runs 25 minutes apart put pingpong-50's p50 at 1.03× and 0.81× of raw's). The bulk rows take 7 rounds, each with new server processes, warmed up by two transfers (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the servers take turns within each round so that all three see the same machine state, each round starting one server further on (Beamline, raw, Erlang; then raw, Erlang, Beamline; …) so that none is always first, and each turn starting after half a second of quiet so that what the server before it left running (Erlang's schedulers busy-wait for a while after work) does not fall into it, and each figure is the median of 5 rounds (\`BENCH_ROUNDS=9 pnpm bench pingpong\` for more; with 3, two runs 25 minutes apart put pingpong-50's p50 at 1.03× and 0.81× of raw's). The bulk rows take 7 rounds, each with new server processes, warmed up by two transfers (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
 
 /** The section on the network scenarios. */
 export const networkSection = `## The network scenarios
@@ -23,7 +23,7 @@ handler and a \`'data'\` handler per socket.
 | \`bulk-*-b64k\` | the same run | | Erlang with \`{buffer, 65536}\` instead of its default buffer |
 | \`accept\` | connect, then close | 20,000 cycles, 8 in flight; a cycle ends when the client sees the server's close | 8 acceptors that accept and close at once (raw Node: \`destroy()\` in the \`'connection'\` handler) |
 | \`accept-pool\` | the same run | | Beamline through the acceptor pool (\`server-pool.ts\`): \`pool.startListener\` with 8 acceptors, a supervised process per connection that takes the socket with \`pool.handshake\` and closes it; no Erlang figure (its server is no Ranch) |
-| \`conn-memory-10000\` | the ping-pong server, idle | opens 10,000 connections and keeps them | reports its own memory over what it held before: \`heapUsed + external\` after GC for Node, \`erlang:memory(total)\` for Erlang, per connection |
+| \`conn-memory-10000\` | the ping-pong server, idle | opens 10,000 connections and keeps them | reports its own memory over what it held before: \`heapUsed + external\` after GC for Node, \`erlang:memory(total)\` for Erlang, per connection. Node's figure leaves out native memory (libuv handles, socket wraps) that Erlang's total counts for its ports; the notes give the Node servers' resident set growth, which counts it |
 
 Why this shape:
 - Fairness on a 2-core machine: client and server each have a core; the three
@@ -73,10 +73,11 @@ Why this shape:
   (\`performance.now\` at five points) put that path at 2-4 µs (p50); a
   syscall trace (\`perf\`, 150,000 round trips) counted 1.2-1.6 s from a
   \`read\`'s return to the next \`write\` for Beamline's server against
-  0.8-1.0 s for raw Node's. That is a few percent of a round trip, less than
-  this machine's noise: on 2026-11-25 four runs put pingpong-1 at 0.87×,
-  0.82×, 1.08× and 0.92× of raw Node (5, 3, 5 and 5 rounds; the last is this
-  page).
+  0.8-1.0 s for raw Node's. Together, 2-5 µs more per round trip, 5-10% of
+  one: about the margin of the 0.9× target, and less than how far apart
+  runs on this machine land. On 2026-11-25 earlier runs put pingpong-1 at
+  0.87×, 0.82×, 1.08× and 0.92× of raw Node (5, 3, 5 and 5 rounds); this
+  page's run is the table above.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 

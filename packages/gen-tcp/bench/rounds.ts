@@ -1,10 +1,11 @@
 /**
  * Rounds of a network scenario: one warm-up per server, then `rounds()`
  * measured rounds, the servers taking turns inside each round so that all
- * see the same machine state; each round starts one server further on
- * (Beamline, raw, Erlang; then raw, Erlang, Beamline; …), so no server is
- * always the one that runs first, after the previous round's last. Each
- * figure is the median of its rounds. `interleaveFresh` starts new server
+ * see the same machine state. Each round starts one server further on
+ * (Beamline, raw, Erlang; then raw, Erlang, Beamline; …), so none is always
+ * first, and each turn starts after SETTLE_MS of quiet, so that what the
+ * server before it left running (Erlang's schedulers busy-wait for a while
+ * after work) does not fall into it. Each figure is the median of its rounds. `interleaveFresh` starts new server
  * processes for each round.
  */
 import { median, type Result } from '../../runtime/bench/harness.js';
@@ -63,6 +64,9 @@ export async function interleaveFresh<K extends string>(
   return medians(samples);
 }
 
+/** Quiet before each measured turn. */
+const SETTLE_MS = 500;
+
 /** Measured round `r`: each server in turn, from the `r`th on; the figures join `samples`. */
 async function round<K extends string>(
   servers: readonly Server[],
@@ -74,6 +78,7 @@ async function round<K extends string>(
   const line: string[] = [];
   for (let i = 0; i < servers.length; i++) {
     const s = servers[(r + i) % servers.length]!;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const figures = await measure(s);
     const xs = samples.get(s.name) ?? [];
     xs.push(figures);

@@ -123,7 +123,7 @@ export async function startServer(impl: Impl, scenario: string, args: readonly s
 }
 
 /** Extra flags for the Node servers, e.g. `BENCH_NODE_ARGS=--cpu-prof` to profile them. */
-function nodeArgs(): string[] {
+export function nodeArgs(): string[] {
   return (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
 }
 

@@ -35,13 +35,15 @@ main_loop(Last) ->
     end.
 
 %% Spawns per second: N processes spawned, each exits at once; the last tells.
+%% add_get counts and reads in one atomic step, so exactly one process sees N
+%% (counters:add then counters:get could let two see it, and a stray `done`
+%% would end the next run early).
 spawn_exit(N) ->
     Self = self(),
-    Counter = counters:new(1, [write_concurrency]),
+    Counter = atomics:new(1, []),
     T0 = erlang:monotonic_time(microsecond),
     [spawn(fun() ->
-               counters:add(Counter, 1, 1),
-               case counters:get(Counter, 1) of N -> Self ! done; _ -> ok end
+               case atomics:add_get(Counter, 1, 1) of N -> Self ! done; _ -> ok end
            end) || _ <- lists:seq(1, N)],
     receive done -> ok end,
     T1 = erlang:monotonic_time(microsecond),
