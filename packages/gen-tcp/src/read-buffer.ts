@@ -152,7 +152,8 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
     }
   } else {
     r.shortReads = 0;
-    chunk = buffer.subarray(0, nread);
+    // A full window is handed over as it is: no new view.
+    chunk = nread === buffer.length ? buffer : buffer.subarray(0, nread);
     r.offset += nread;
     if (BLOCK_SIZE - r.offset < READ_SIZE) holdBlock(r);
     else r.next = r.block.subarray(r.offset, r.offset + READ_SIZE);

@@ -133,7 +133,8 @@ export class ChunkQueue implements ByteView {
       return out;
     }
     if (available === n) {
-      const out = head.subarray(this.#offset, this.#offset + n);
+      // A whole chunk (a raw read) goes out as it came: no new view.
+      const out = this.#offset === 0 ? head : head.subarray(this.#offset, this.#offset + n);
       this.#consume(n, undefined);
       return out;
     }
