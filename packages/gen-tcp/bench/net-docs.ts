@@ -51,8 +51,8 @@ Why this shape:
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
   MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
-  eight bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
-  bulk-passive at 0.85-1.03× (seven runs). Most of the spread is the kernel's: on
+  ten bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
+  bulk-passive at 0.85-1.03× (nine runs). Most of the spread is the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
   took 33% more samples than raw Node's, though strace counted about as
@@ -76,8 +76,18 @@ Why this shape:
   0.8-1.0 s for raw Node's. Together, 2-5 µs more per round trip, 5-10% of
   one: about the margin of the 0.9× target, and less than how far apart
   runs on this machine land. On 2026-11-25 earlier runs put pingpong-1 at
-  0.87×, 0.82×, 1.08× and 0.92× of raw Node (5, 3, 5 and 5 rounds); this
-  page's run is the table above.
+  0.87×, 0.82×, 1.08×, 0.92× and 0.91× of raw Node (5, 3, 5, 5 and 5
+  rounds); this page's run is the table above.
+- Ping-pong with 50 connections keeps the server busy, so its CPU per
+  round trip decides the rate. Read from \`/proc\` (six fresh servers of
+  each, 2 × 100,000 round trips each, 2026-11-25), Beamline's echo server
+  spent 10.3-11.8 µs of user CPU per round trip against raw Node's 6.5-8.9
+  (system CPU about equal, 11-14 µs): the framer, the mailbox and the
+  scheduler, \`receive\`'s match and promise, \`setopts\` and \`send\`, none
+  above 2% of the server's profile (\`--cpu-prof\`). On this VM that lands
+  pingpong-50 anywhere from 0.87× to 1.26× of raw Node: 1.05×, 1.06×,
+  1.26× and 0.87× in the four full runs of 2026-11-25, the last being this
+  page.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
