@@ -65,7 +65,7 @@ Why this shape:
   Before that, not passing a callback to \`net.write\` (Node schedules a
   \`nextTick\` per write that has one) took them from 12,238 to 9,948.
 - Ping-pong with one connection is bound by latency: a round trip is
-  about 45-55 µs here, most of it the two sides' \`write\` calls and wake-ups.
+  about 40-60 µs here, most of it the two sides' \`write\` calls and wake-ups.
   What Beamline adds lies on the server between a read and the write that
   answers it: the copy out of the shared buffer, the framer, the mailbox,
   the scheduler's microtask, the resumed \`receive\`, then \`send\`, where
@@ -76,8 +76,8 @@ Why this shape:
   0.8-1.0 s for raw Node's. Together, 2-5 µs more per round trip, 5-10% of
   one: about the margin of the 0.9× target, and less than how far apart
   runs on this machine land. On 2026-11-25 earlier runs put pingpong-1 at
-  0.87×, 0.82×, 1.08×, 0.92× and 0.91× of raw Node (5, 3, 5, 5 and 5
-  rounds); this page's run is the table above.
+  0.97×, 0.93×, 0.87×, 0.82×, 1.08×, 0.92× and 0.91× of raw Node (3, 3, 5,
+  3, 5, 5 and 5 rounds); this page's run is the table above.
 - Ping-pong with 50 connections keeps the server busy, so its CPU per
   round trip decides the rate. Read from \`/proc\` (six fresh servers of
   each, 2 × 100,000 round trips each, 2026-11-25), Beamline's echo server
@@ -85,9 +85,9 @@ Why this shape:
   (system CPU about equal, 11-14 µs): the framer, the mailbox and the
   scheduler, \`receive\`'s match and promise, \`setopts\` and \`send\`, none
   above 2% of the server's profile (\`--cpu-prof\`). On this VM that lands
-  pingpong-50 anywhere from 0.87× to 1.26× of raw Node: 1.05×, 1.06×,
-  1.26× and 0.87× in the four full runs of 2026-11-25, the last being this
-  page.
+  pingpong-50 anywhere from 0.87× to 1.26× of raw Node: 0.97×, 0.93×,
+  1.05×, 1.06×, 1.26× and 0.87× in the six full runs of 2026-11-25, the
+  last being this page.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 

@@ -7,7 +7,8 @@
  *
  * Commands: `BASE` (note the memory now, after GC) and `MEMORY <n>` (wait
  * for n open connections, then print `MEMORY <bytes per connection>` over
- * `BASE`).
+ * `BASE`; the Node servers add ` RSS <bytes>`, their resident set growth per
+ * connection).
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,8 @@
  * Node handed over, never joined on arrival.
  *
  * Contract: taking a packet copies its bytes at most once. A packet that
- * lies within one chunk is returned as a `subarray` of it (no copy); one
+ * lies within one chunk is returned as a `subarray` of it, or the chunk
+ * itself when it is the whole chunk (no copy); one
  * that spans chunks is joined by a single `Buffer.concat` of the pieces when
  * it is taken. Pushing never copies.
  */
@@ -118,7 +119,8 @@ export class ChunkQueue implements ByteView {
 
   /**
    * Removes and returns the first `n` bytes (`n <= length`): a view into the
-   * chunk when they lie in one, else one new Buffer.
+   * chunk when they lie in one (the chunk itself when they are all of it),
+   * else one new Buffer.
    */
   take(n: number): Buffer {
     const head = this.#chunks[this.#head];

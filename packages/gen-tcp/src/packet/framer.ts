@@ -4,7 +4,8 @@
  * `inet_drv.c` frames a socket's input with `{packet, Type}`.
  *
  * Copying: pushing never copies; a packet that lies within one chunk is
- * delivered as a `subarray` of it (it shares the chunk's memory); one that
+ * delivered as a `subarray` of it, or as the chunk itself when it is all
+ * of it (either way it shares the chunk's memory); one that
  * spans chunks is joined by one `Buffer.concat` when it is complete.
  * Parsing is lazy: `next` frames one packet at a time, so options changed
  * with `configure` (an `inet:setopts` switching from `line` to `raw`, say)
