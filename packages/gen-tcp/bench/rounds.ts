@@ -5,8 +5,8 @@
  * (Beamline, raw, Erlang; then raw, Erlang, Beamline; …), so none is always
  * first, and each turn starts after SETTLE_MS of quiet, so that what the
  * server before it left running (Erlang's schedulers busy-wait for a while
- * after work) does not fall into it. Each figure is the median of its rounds. `interleaveFresh` starts new server
- * processes for each round.
+ * after work) does not fall into it. Each figure is the median of its
+ * rounds. `interleaveFresh` starts new server processes for each round.
  */
 import { median, type Result } from '../../runtime/bench/harness.js';
 import { rounds, stopAll, type Server } from './servers.js';
