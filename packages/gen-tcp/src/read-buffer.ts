@@ -67,6 +67,13 @@ export const MAX_SWEPT_BLOCKS = 8;
 
 /** The buffer of every socket between large reads. Never handed over: its bytes are copied out. */
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
+/**
+ * The shared buffer's memory, for copyOut: a view made with the Uint8Array
+ * constructor from a known ArrayBuffer, where Buffer#subarray would read
+ * `.buffer`, a call into V8's C++ runtime on every read.
+ */
+const sharedMemory = shared.buffer;
+const sharedOffset = shared.byteOffset;
 
 /**
  * @internal `own` off: sockets made from then on use Node's stream path
@@ -258,14 +265,6 @@ export function holdsBlock(net: NetSocket): boolean {
   const r = (net as unknown as { [READER]?: Reader<unknown> })[READER];
   return r !== undefined && r.block !== null;
 }
-
-/**
- * The shared buffer's memory, for copyOut: a view made with the Uint8Array
- * constructor from a known ArrayBuffer, where Buffer#subarray would read
- * `.buffer`, a call into V8's C++ runtime on every read.
- */
-const sharedMemory = shared.buffer;
-const sharedOffset = shared.byteOffset;
 
 function copyOut(from: Buffer, length: number): Buffer {
   const chunk = Buffer.allocUnsafe(length);

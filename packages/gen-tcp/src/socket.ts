@@ -226,6 +226,11 @@ function recvPacket(s: TcpSocket, length: number): Packet | undefined {
  */
 const READ_AHEAD = 64 * 1024;
 
+/** Whether READ_AHEAD bytes wait, framed or not: a socket nobody reads stops reading then. */
+function readAheadFull(s: TcpSocket): boolean {
+  return s.framer.pending() + s.aheadBytes >= READ_AHEAD;
+}
+
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
   // A closed read side (halfOpen, or shutdown(read) done) drops what still
   // comes; after shutdown(read) nobody reads the rest, so the peer is held back.
@@ -238,7 +243,7 @@ function socketOnData(s: TcpSocket, chunk: Buffer): void {
     const ahead = (s.ahead ??= []);
     ahead.push(chunk);
     s.aheadBytes += chunk.length;
-    if (s.aheadBytes + s.framer.pending() >= READ_AHEAD) {
+    if (readAheadFull(s)) {
       pauseNet(s);
       // A large read's chunk keeps its whole 256 KiB read block alive
       // (read-buffer.ts): a socket left paused keeps one copy of its bytes instead.
@@ -266,8 +271,7 @@ function resumeNet(s: TcpSocket): void {
 function takeAhead(s: TcpSocket): void {
   const ahead = s.ahead;
   if (ahead === null) return;
-  s.ahead = null;
-  s.aheadBytes = 0;
+  dropAhead(s);
   for (const chunk of ahead) s.framer.push(chunk);
 }
 
@@ -370,7 +374,7 @@ export function deliver(s: TcpSocket): void {
   // made Node stop and restart reading each time (bulk passive recv: 2-3x
   // the page faults, 25-45% slower). A failed framer keeps nothing
   // (pending() is 0) and wants nothing more.
-  else if (framer.state.tag === 'failed' || framer.pending() + s.aheadBytes >= READ_AHEAD || s.net.readableLength > 0) pauseNet(s);
+  else if (framer.state.tag === 'failed' || readAheadFull(s) || s.net.readableLength > 0) pauseNet(s);
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */
