@@ -10,15 +10,18 @@
  * echo server (50 connections, perf): 18% fewer CPU samples per round trip.
  *
  * Buffers:
- * - Every socket starts on one shared 64 KiB buffer. A read is copied out of
- *   it at once (the callback runs before any other socket can read), so an
- *   idle connection holds no read buffer at all.
+ * - Every socket starts on one shared 64 KiB buffer. A read there is lent to
+ *   the socket (`ReadSink.lent`), which copies out what it keeps before the
+ *   callback returns (no other socket can read meanwhile), so an idle
+ *   connection holds no read buffer at all. Lending rather than copying the
+ *   whole read lets a read that is exactly one packet be copied once, as
+ *   that packet (socket.ts).
  * - A read of 32 KiB or more moves the socket to a private 256 KiB block,
  *   read into 64 KiB at a time: from then on a large read's bytes become
  *   the chunk itself, with no copy, and the next read goes into the block
  *   right after them (a new block when less than 64 KiB is left; Node's
- *   default path allocates a buffer per read). A short read is copied out
- *   and the block is read into again at the same place; after
+ *   default path allocates a buffer per read). A short read is lent, as on
+ *   the shared buffer, and the block is read into again at the same place; after
  *   `SHORT_READS_TO_SHARE` short reads in a row the socket goes back to the
  *   shared buffer (a bulk sender's 64 KiB write often arrives as a large
  *   read and a short one: going back at once made the next large read a
@@ -68,7 +71,7 @@ export const MAX_SWEPT_BLOCKS = 8;
 /** The buffer of every socket between large reads. Never handed over: its bytes are copied out. */
 const shared = Buffer.allocUnsafeSlow(READ_SIZE);
 /**
- * The shared buffer's memory, for copyOut: a view made with the Uint8Array
+ * The shared buffer's memory, for copyLent: a view made with the Uint8Array
  * constructor from a known ArrayBuffer, where Buffer#subarray would read
  * `.buffer`, a call into V8's C++ runtime on every read.
  */
@@ -112,6 +115,17 @@ interface UserBufferHandle {
 }
 
 /** Where a socket reads now, kept on its net.Socket under `READER`. */
+/**
+ * Where a socket's reads go. `owned`: a Buffer the receiver keeps as it
+ * is. `lent`: bytes `[0, length)` of `buffer`, valid only during the call
+ * (the next read lands on them): what the receiver keeps it copies with
+ * `copyLent` before returning.
+ */
+export interface ReadSink<T> {
+  owned(target: T, chunk: Buffer): void;
+  lent(target: T, buffer: Buffer, length: number): void;
+}
+
 class Reader<T> {
   /** The buffer of the next read: the shared one, or a 64 KiB window of `block`. */
   next: Buffer = shared;
@@ -127,7 +141,7 @@ class Reader<T> {
     readonly net: NetSocket,
     readonly handle: UserBufferHandle,
     readonly target: T,
-    readonly onChunk: (target: T, chunk: Buffer) => void,
+    readonly sink: ReadSink<T>,
   ) {}
 }
 
@@ -144,30 +158,29 @@ let nextForNode: Buffer = shared;
 function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
   const r = (this as unknown as { [READER]: Reader<unknown> })[READER];
   r.readSinceSweep = true;
-  let chunk: Buffer;
-  // Handed over only if the buffer Node says it gave is the window we gave
-  // it (it always is: this guards the bytes of earlier messages against any
-  // change in how Node calls the generator).
-  if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
-    // Copied out; the same buffer takes the next read.
-    chunk = copyOut(buffer, nread);
-    if (nread < LARGE_READ) {
-      if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
+  try {
+    // Handed over only if the buffer Node says it gave is the window we gave
+    // it (it always is: this guards the bytes of earlier messages against any
+    // change in how Node calls the generator).
+    if (nread < LARGE_READ || r.block === null || buffer !== r.next) {
+      // Lent; the same buffer takes the next read (the block changes only
+      // after the sink has copied what it keeps).
+      r.sink.lent(r.target, buffer, nread);
+      if (nread < LARGE_READ) {
+        if (r.block !== null && ++r.shortReads >= SHORT_READS_TO_SHARE) dropBlock(r);
+      } else {
+        r.shortReads = 0;
+        if (r.block === null && r.swept < MAX_SWEPT_BLOCKS) holdBlock(r);
+      }
     } else {
       r.shortReads = 0;
-      if (r.block === null && r.swept < MAX_SWEPT_BLOCKS) holdBlock(r);
+      // A full window is handed over as it is: no new view.
+      const chunk = nread === buffer.length ? buffer : buffer.subarray(0, nread);
+      r.offset += nread;
+      if (BLOCK_SIZE - r.offset < READ_SIZE) holdBlock(r);
+      else r.next = r.block.subarray(r.offset, r.offset + READ_SIZE);
+      r.sink.owned(r.target, chunk);
     }
-  } else {
-    r.shortReads = 0;
-    // A full window is handed over as it is: no new view.
-    chunk = nread === buffer.length ? buffer : buffer.subarray(0, nread);
-    r.offset += nread;
-    if (BLOCK_SIZE - r.offset < READ_SIZE) holdBlock(r);
-    else r.next = r.block.subarray(r.offset, r.offset + READ_SIZE);
-  }
-  nextForNode = r.next;
-  try {
-    r.onChunk(r.target, chunk);
   } catch (error) {
     // Node must still take the next buffer (the generator runs only if this
     // returns), or the next read lands on the bytes just handed over.
@@ -175,6 +188,8 @@ function onRead(this: NetSocket, nread: number, buffer: Buffer): void {
       throw error;
     });
   }
+  // Node takes the next buffer from the generator right after this returns.
+  nextForNode = r.next;
 }
 
 function nextBuffer(): Buffer {
@@ -234,20 +249,20 @@ function sweep(): void {
 }
 
 /**
- * Makes `net` read into our buffers and give each read to
- * `onChunk(target, chunk)` as a Buffer it owns. Call before the socket
+ * Makes `net` read into our buffers and give each read to `sink` (owned or
+ * lent, see `ReadSink`). Call before the socket
  * starts reading (an accepted socket paused on creation, a connected one in
  * its `connect` event). Returns false when the socket stays on Node's
  * stream path.
  */
-export function readIntoOwnBuffers<T>(net: NetSocket, target: T, onChunk: (target: T, chunk: Buffer) => void): boolean {
+export function readIntoOwnBuffers<T>(net: NetSocket, target: T, sink: ReadSink<T>): boolean {
   if (!readPath.own) return false;
   const handle = (net as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (handle === null || handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
   const f = streamFields(net);
   if (f === null || (net as unknown as Record<symbol, unknown>)[f.buffer] !== null) return false;
   const stream = net as unknown as Record<symbol, unknown>;
-  stream[READER] = new Reader(net, handle as UserBufferHandle, target, onChunk);
+  stream[READER] = new Reader(net, handle as UserBufferHandle, target, sink);
   stream[f.callback] = onRead;
   stream[f.generator] = nextBuffer;
   readIntoShared(net, handle as UserBufferHandle, f);
@@ -266,8 +281,9 @@ export function holdsBlock(net: NetSocket): boolean {
   return r !== undefined && r.block !== null;
 }
 
-function copyOut(from: Buffer, length: number): Buffer {
-  const chunk = Buffer.allocUnsafe(length);
-  chunk.set(from === shared ? new Uint8Array(sharedMemory, sharedOffset, length) : from.subarray(0, length));
+/** Bytes `[start, end)` of a lent read buffer (`ReadSink.lent`), as a new Buffer. */
+export function copyLent(from: Buffer, start: number, end: number): Buffer {
+  const chunk = Buffer.allocUnsafe(end - start);
+  chunk.set(from === shared ? new Uint8Array(sharedMemory, sharedOffset + start, end - start) : from.subarray(start, end));
   return chunk;
 }

@@ -38,7 +38,7 @@ import {
 import type { ActiveMode, SocketOptions } from './options.js';
 import { createFramer, encodeJoined, encodePacket, type Framer, type HttpPacket, type IoData } from './packet/index.js';
 import { raiseTrimThreshold } from './heap-trim.js';
-import { readIntoOwnBuffers } from './read-buffer.js';
+import { copyLent, readIntoOwnBuffers, type ReadSink } from './read-buffer.js';
 import { posixReason } from './posix.js';
 import { SendQueue, type SendHooks, type SendResult } from './send-queue.js';
 import { countIn, newStats, openSockets, type Stats } from './stats.js';
@@ -158,7 +158,7 @@ export class TcpSocket {
     this.unhookOwner = onExit(owner, (reason) => ownerDied(this, reason));
     // Reads come through our own buffers (read-buffer.ts), or where Node
     // does not allow that, as `data` events.
-    if (!readIntoOwnBuffers(net, this, socketOnData)) net.on('data', (chunk: Buffer) => socketOnData(this, chunk));
+    if (!readIntoOwnBuffers(net, this, READ_SINK)) net.on('data', (chunk: Buffer) => socketOnData(this, chunk));
     net.on('end', () => socketOnEnd(this));
     net.on('error', (error: Error) => socketOnError(this, error));
     net.on('close', () => socketOnClose(this));
@@ -229,6 +229,36 @@ const READ_AHEAD = 64 * 1024;
 /** Whether READ_AHEAD bytes wait, framed or not: a socket nobody reads stops reading then. */
 function readAheadFull(s: TcpSocket): boolean {
   return s.framer.pending() + s.aheadBytes >= READ_AHEAD;
+}
+
+/** Where read-buffer.ts hands a socket's reads. */
+const READ_SINK: ReadSink<TcpSocket> = { owned: socketOnData, lent: socketOnLent };
+
+/**
+ * A short read, lent by read-buffer.ts. When it is exactly one packet that
+ * is wanted now (an active mode, or a waiting `recv(s, 0)`) and nothing
+ * came before it, the packet is copied out of the read buffer and delivered
+ * at once: one copy and one Buffer, where the general path copies the read,
+ * queues it in the framer and cuts the packet out as a view of that copy
+ * (every ping-pong message is such a read). Anything else is copied whole
+ * and takes the general path.
+ */
+function socketOnLent(s: TcpSocket, buffer: Buffer, length: number): void {
+  if (s.life.tag === 'open' && s.readShut === 'no' && s.eof === null && s.ahead === null) {
+    const r = s.pending;
+    if (r === null ? isActive(s) : r.length === 0) {
+      const start = s.framer.wholePacket(buffer, length);
+      if (start >= 0) {
+        const packet = payload(s, copyLent(buffer, start, length));
+        if (r === null) sendPacket(s, packet);
+        else finishRecv(s, ['ok', packet]);
+        // What deliver would still do with nothing left in the framer.
+        if (s.netPaused) deliver(s);
+        return;
+      }
+    }
+  }
+  socketOnData(s, copyLent(buffer, 0, length));
 }
 
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
@@ -338,13 +368,7 @@ export function deliver(s: TcpSocket): void {
     const packet = nextPacket(s);
     if (packet === undefined) break;
     delivered = true;
-    send(s.owner, [framer.isHttp ? 'http' : 'tcp', s, packet]);
-    const a = s.active;
-    if (a === 'once') s.active = false;
-    else if (typeof a === 'number') {
-      s.active = a - 1 === 0 ? false : a - 1;
-      if (a - 1 === 0) send(s.owner, ['tcp_passive', s]);
-    }
+    sendPacket(s, packet);
   }
   if (s.pending !== null) {
     const r = s.pending;
@@ -375,6 +399,17 @@ export function deliver(s: TcpSocket): void {
   // the page faults, 25-45% slower). A failed framer keeps nothing
   // (pending() is 0) and wants nothing more.
   else if (framer.state.tag === 'failed' || readAheadFull(s) || s.net.readableLength > 0) pauseNet(s);
+}
+
+/** An active socket's packet goes to its owner; `{active, once}` and `{active, N}` count it. */
+function sendPacket(s: TcpSocket, packet: Packet): void {
+  send(s.owner, [s.framer.isHttp ? 'http' : 'tcp', s, packet]);
+  const a = s.active;
+  if (a === 'once') s.active = false;
+  else if (typeof a === 'number') {
+    s.active = a - 1 === 0 ? false : a - 1;
+    if (a - 1 === 0) send(s.owner, ['tcp_passive', s]);
+  }
 }
 
 /** What a read finds when no complete packet is left: an invalid packet, the stream's end, or nothing yet (null). */

@@ -167,6 +167,18 @@ export class Framer {
   }
 
   /**
+   * Where the payload starts when `bytes[0, length)`, arriving with nothing
+   * pending, is exactly one valid packet (raw: any bytes; 1/2/4: one whole
+   * packet within `packet_size`), else -1: push them instead. For a socket's
+   * short reads, which it then copies out once, as the packet.
+   */
+  wholePacket(bytes: Uint8Array, length: number): number {
+    const whole = this.#framing.whole;
+    if (whole === undefined || this.#state.tag === 'failed' || this.#queue.length !== 0) return -1;
+    return whole(bytes, length, this.#limits, this.#bufferSize);
+  }
+
+  /**
    * For the HTTP types, the next packet as its term (`http.ts`), or
    * `undefined` as for `next`. A request or status line switches to
    * header lines, `http_eoh` back to a start line; a malformed line is

@@ -26,6 +26,14 @@ function lengthPrefixed(size: 1 | 2 | 4): PacketFamily {
       return total > INT32_MAX ? INVALID : total;
     },
     payload: (_bytes, total) => [size, total],
+    whole(bytes, length, limits, window) {
+      // A window smaller than the header takes the general path (it grows or fails there).
+      if (length < size || window < size) return -1;
+      let body = 0;
+      for (let i = 0; i < size; i++) body = body * 256 + bytes[i]!;
+      if (limits.packetSize !== 0 && body > limits.packetSize) return -1;
+      return size + body === length ? size : -1;
+    },
   };
 }
 

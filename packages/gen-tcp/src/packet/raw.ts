@@ -9,4 +9,5 @@ export const raw: PacketFamily = {
   name: 'raw',
   length: (_bytes, n) => (n === 0 ? MORE : n),
   payload: (_bytes, total) => [0, total],
+  whole: (_bytes, length) => (length > 0 ? 0 : -1),
 };

@@ -291,3 +291,37 @@ describe('framer: badarg', () => {
     expect(call).toThrow(expect.objectContaining({ code: 'badarg' }));
   });
 });
+
+describe('framer: wholePacket (a read that is exactly one packet)', () => {
+  it('gives where the payload starts for one whole 1/2/4 packet, 0 for raw bytes, and -1 for anything else', () => {
+    const bytes = Buffer.from([0, 0, 0, 3, 97, 98, 99]);
+    expect(createFramer(4).wholePacket(bytes, 7)).toBe(4);
+    expect(createFramer(2).wholePacket(Buffer.from([0, 2, 97, 98]), 4)).toBe(2);
+    expect(createFramer(1).wholePacket(Buffer.from([0]), 1)).toBe(1);
+    expect(createFramer('raw').wholePacket(bytes, 7)).toBe(0);
+    // Only the first `length` bytes count: a packet and a half, a partial one, a header alone.
+    expect(createFramer(4).wholePacket(Buffer.from([0, 0, 0, 1, 97, 0, 0]), 7)).toBe(-1);
+    expect(createFramer(4).wholePacket(bytes, 6)).toBe(-1);
+    expect(createFramer(4).wholePacket(bytes, 3)).toBe(-1);
+    expect(createFramer('raw').wholePacket(bytes, 0)).toBe(-1);
+    // Types framed only the general way.
+    expect(createFramer('line').wholePacket(Buffer.from('a\n'), 2)).toBe(-1);
+    expect(createFramer('http_bin').wholePacket(Buffer.from('GET / HTTP/1.1\r\n'), 16)).toBe(-1);
+  });
+
+  it('is -1 when bytes are pending, when the framer failed, over packet_size, and with a buffer smaller than the header', () => {
+    const packet = Buffer.from([0, 0, 0, 2, 97, 98]);
+    const pending = createFramer(4);
+    pending.push(Buffer.from([0]));
+    expect(pending.wholePacket(packet, 6)).toBe(-1);
+    const failed = createFramer(4, { packetSize: 1 });
+    failed.push(packet);
+    expect(failed.next()).toBeUndefined();
+    expect(failed.state).toEqual({ tag: 'failed', reason: 'emsgsize' });
+    expect(failed.wholePacket(Buffer.from([0, 0, 0, 0]), 4)).toBe(-1);
+    expect(createFramer(4, { packetSize: 1 }).wholePacket(packet, 6)).toBe(-1);
+    expect(createFramer(4, { packetSize: 2 }).wholePacket(packet, 6)).toBe(4);
+    expect(createFramer(4, { bufferSize: 3 }).wholePacket(packet, 6)).toBe(-1);
+    expect(createFramer(4, { bufferSize: 4 }).wholePacket(packet, 6)).toBe(4);
+  });
+});
