@@ -21,19 +21,21 @@ export function reportNet(result: NetResult): void {
 }
 
 /**
- * Runs `measure` against every server: `warmup` once each, then the rounds.
- * `measure` returns named figures (a rate, latencies); the result maps each
- * server's name to the median of each figure. Progress goes to stderr.
+ * Runs `measure` against every server: `warmup` once each, then the rounds
+ * (`n` unless `BENCH_ROUNDS` says otherwise). `measure` returns named
+ * figures (a rate, latencies); the result maps each server's name to the
+ * median of each figure. Progress goes to stderr.
  */
 export async function interleave<K extends string>(
   servers: readonly Server[],
   warmup: (s: Server) => Promise<unknown>,
   measure: (s: Server) => Promise<Record<K, number>>,
+  n?: number,
 ): Promise<Map<string, Record<K, number>>> {
   for (const s of servers) await warmup(s);
   const samples = new Map<string, Record<K, number>[]>();
-  const n = rounds();
-  for (let r = 0; r < n; r++) await round(servers, r, measure, samples, `${r + 1}/${n}`);
+  const total = rounds(n);
+  for (let r = 0; r < total; r++) await round(servers, r, measure, samples, `${r + 1}/${total}`);
   return medians(samples);
 }
 
