@@ -51,8 +51,13 @@ Why this shape:
   print each server's faults), and in one long-lived process Beamline's
   later transfers ran at raw Node's rate (2,765-3,418 against 2,668-2,913
   MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
-  ten bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
-  bulk-passive at 0.85-1.03× (nine runs). Most of the spread is the kernel's: on
+  eleven bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
+  bulk-passive at 0.85-1.03× (ten runs); this page's run, the first with
+  11 rounds, has them at 0.80× and 0.91×. A receiver's CPU per GiB is
+  mostly the kernel's: read from \`/proc\` over seven transfers in one
+  process (two processes of each), Beamline's \`{active, 100}\` server took
+  290-380 ms of system and 60-180 ms of user CPU per GiB, raw Node's
+  270-360 and 100-200, at rates from 1,610 to 2,892 MB/s for both. Most of the spread is the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
   took 33% more samples than raw Node's, though strace counted about as
@@ -64,10 +69,18 @@ Why this shape:
   9,948 to 5,606; raw Node's were 3,886-6,467 in runs of the same hour.
   Before that, not passing a callback to \`net.write\` (Node schedules a
   \`nextTick\` per write that has one) took them from 12,238 to 9,948.
+  A short read is lent to the socket rather than copied, and one that is
+  exactly one packet wanted now (every ping-pong message) is copied out
+  once, as that packet, without passing through the framer
+  (\`socket.ts#socketOnLent\`). Measured with the servers before and after
+  it running at the same time, so that both see the same machine state (10
+  × 100,000 round trips at 50 connections), it took the server's user CPU
+  per round trip from 6.82 to 6.52 µs (mean of the rounds) and its rate up
+  2.5%.
 - Ping-pong with one connection is bound by latency: a round trip is
   about 40-60 µs here, most of it the two sides' \`write\` calls and wake-ups.
   What Beamline adds lies on the server between a read and the write that
-  answers it: the copy out of the shared buffer, the framer, the mailbox,
+  answers it: the packet's copy out of the read buffer, the mailbox,
   the scheduler's microtask, the resumed \`receive\`, then \`send\`, where
   raw Node's \`'data'\` handler writes at once. Probes in the server
   (\`performance.now\` at five points) put that path at 2-4 µs (p50); a
@@ -76,18 +89,22 @@ Why this shape:
   0.8-1.0 s for raw Node's. Together, 2-5 µs more per round trip, 5-10% of
   one: about the margin of the 0.9× target, and less than how far apart
   runs on this machine land. On 2026-11-25 earlier runs put pingpong-1 at
-  0.97×, 0.93×, 0.87×, 0.82×, 1.08×, 0.92× and 0.91× of raw Node (3, 3, 5,
-  3, 5, 5 and 5 rounds); this page's run is the table above.
+  0.97×, 0.93×, 0.87×, 0.82×, 1.08×, 0.92×, 0.91× and 0.93× of raw Node
+  (3, 3, 5, 3, 5, 5, 5 and 5 rounds); this page's run, with 9 rounds, is
+  the table above.
 - Ping-pong with 50 connections keeps the server busy, so its CPU per
   round trip decides the rate. Read from \`/proc\` (six fresh servers of
   each, 2 × 100,000 round trips each, 2026-11-25), Beamline's echo server
   spent 10.3-11.8 µs of user CPU per round trip against raw Node's 6.5-8.9
   (system CPU about equal, 11-14 µs): the framer, the mailbox and the
   scheduler, \`receive\`'s match and promise, \`setopts\` and \`send\`, none
-  above 2% of the server's profile (\`--cpu-prof\`). On this VM that lands
-  pingpong-50 anywhere from 0.87× to 1.26× of raw Node: 0.97×, 0.93×,
-  1.05×, 1.06×, 1.26× and 0.87× in the six full runs of 2026-11-25, the
-  last being this page.
+  above 2% of the server's profile (\`--cpu-prof\`). After the read fast
+  path above, with both servers running at the same time (6 × 100,000
+  round trips), Beamline's used 1.05-1.24× raw Node's user CPU per round
+  trip (median 1.14×). On this VM, with 5 rounds, that landed pingpong-50
+  anywhere from 0.87× to 1.26× of raw Node: 0.97×, 0.93×, 1.05×, 1.06×,
+  1.26× and 0.87× in the six full runs of 2026-11-25 before this page's,
+  which has 9 rounds.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 

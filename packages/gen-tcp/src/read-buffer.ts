@@ -114,7 +114,6 @@ interface UserBufferHandle {
   useUserBuffer(buffer: Uint8Array): void;
 }
 
-/** Where a socket reads now, kept on its net.Socket under `READER`. */
 /**
  * Where a socket's reads go. `owned`: a Buffer the receiver keeps as it
  * is. `lent`: bytes `[0, length)` of `buffer`, valid only during the call
@@ -126,6 +125,7 @@ export interface ReadSink<T> {
   lent(target: T, buffer: Buffer, length: number): void;
 }
 
+/** Where a socket reads now, kept on its net.Socket under `READER`. */
 class Reader<T> {
   /** The buffer of the next read: the shared one, or a 64 KiB window of `block`. */
   next: Buffer = shared;

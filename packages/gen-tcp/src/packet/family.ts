@@ -65,8 +65,8 @@ export interface PacketFamily {
   payload(bytes: ByteView, total: number): readonly [start: number, end: number];
   /**
    * Optional, for the families that can tell at a glance: where the payload
-   * starts when `bytes[0, length)` is exactly one complete packet that
-   * `length` would accept through a receive buffer of `window` bytes, else
+   * starts when `bytes[0, length)` is exactly one complete packet that the
+   * family's `length` would accept through a receive buffer of `window` bytes, else
    * -1 (then the caller frames the bytes the general way, which also finds
    * any error). Lets a socket copy a read that is one packet out once.
    */
