@@ -33,7 +33,7 @@
  *   2.5 GB). Each such switch leaves a small listener record (about 50
  *   bytes) in Node's handle until the socket closes (`useUserBuffer`
  *   pushes a new one), so a socket gives a block up at most
- *   `MAX_SWEPT_BLOCKS` times; after that its large reads are copied out of
+ *   `MAX_SWEPT_BLOCKS` times; after that its large reads are lent from
  *   the shared buffer like short ones.
  * - A message of a large read keeps its whole block alive as long as it
  *   lives (256 KiB at most), and its `.buffer` is that block.

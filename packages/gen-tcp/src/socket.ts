@@ -2,7 +2,10 @@
  * A connected socket: a `net.Socket` owned by a process.
  *
  * The byte→mailbox path, in reading order: read-buffer.ts hands each read
- * to `socketOnData`, which pushes the chunk into the framer (packet/);
+ * over (a large one) or lends it (a short one, `socketOnLent`: a read that
+ * is exactly one packet wanted now is copied out as that packet and
+ * delivered at once, any other is copied whole) to `socketOnData`, which
+ * pushes the chunk into the framer (packet/);
  * `deliver` takes complete packets out and either sends them to the owner
  * as `['tcp', s, data]` (active modes) or hands one to a pending `recv`
  * (passive). While nobody reads (passive with no `recv` pending, or an
@@ -241,18 +244,23 @@ const READ_SINK: ReadSink<TcpSocket> = { owned: socketOnData, lent: socketOnLent
  * at once: one copy and one Buffer, where the general path copies the read,
  * queues it in the framer and cuts the packet out as a view of that copy
  * (every ping-pong message is such a read). Anything else is copied whole
- * and takes the general path.
+ * and takes the general path. It goes where `deliver` would send it: to the
+ * owner when the socket is active, even if another process waits in `recv`
+ * (it is left waiting, as in `deliver`).
  */
 function socketOnLent(s: TcpSocket, buffer: Buffer, length: number): void {
   if (s.life.tag === 'open' && s.readShut === 'no' && s.eof === null && s.ahead === null) {
-    const r = s.pending;
-    if (r === null ? isActive(s) : r.length === 0) {
+    const active = isActive(s);
+    if (active || (s.pending !== null && s.pending.length === 0)) {
       const start = s.framer.wholePacket(buffer, length);
       if (start >= 0) {
+        readCounts.wholePackets++;
         const packet = payload(s, copyLent(buffer, start, length));
-        if (r === null) sendPacket(s, packet);
+        if (active) sendPacket(s, packet);
         else finishRecv(s, ['ok', packet]);
-        // What deliver would still do with nothing left in the framer.
+        // With nothing left in the framer, all deliver would still do is
+        // resume a paused socket; a paused socket does not read, so this
+        // only guards against a read Node delivers after pause().
         if (s.netPaused) deliver(s);
         return;
       }
@@ -260,6 +268,9 @@ function socketOnLent(s: TcpSocket, buffer: Buffer, length: number): void {
   }
   socketOnData(s, copyLent(buffer, 0, length));
 }
+
+/** @internal For tests: how many reads took `socketOnLent`'s one-packet path. */
+export const readCounts = { wholePackets: 0 };
 
 function socketOnData(s: TcpSocket, chunk: Buffer): void {
   // A closed read side (halfOpen, or shutdown(read) done) drops what still

@@ -9,11 +9,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket as NetSocket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
-import { _, after, awaitPromise, receive, run, sleep } from '@beamline/runtime';
+import { _, after, awaitPromise, receive, run, self, send, sleep, spawn } from '@beamline/runtime';
 import { killAll } from '@beamline/runtime/testing';
 import * as gen_tcp from '../src/index.ts';
 import * as inet from '../src/inet.ts';
 import { holdsBlock, MAX_SWEPT_BLOCKS, readPath } from '../src/read-buffer.ts';
+import { readCounts } from '../src/socket.ts';
 import type { ListenSocket, TcpSocket } from '../src/index.ts';
 import { ok } from './helpers.ts';
 
@@ -296,6 +297,7 @@ describe('a read that is exactly one packet', () => {
         packets[4]!.subarray(half),
         packets[5]!, packets[6]!, packets[7]!,
       ];
+      const wholeBefore = readCounts.wholePackets;
       const writing = writeEach(pair.peer, writes, 15);
       const got: Buffer[] = [];
       for (let i = 0; i < bodies.length; i++) {
@@ -306,6 +308,8 @@ describe('a read that is exactly one packet', () => {
       await awaitPromise(writing);
       // Compared once all are in: a read buffer reused under a message would show here.
       expect(got).toEqual(bodies);
+      // At least some of the spaced writes arrived as one read each and took the one-packet path.
+      expect(readCounts.wholePackets).toBeGreaterThan(wholeBefore);
       const total = packets.reduce((n, p) => n + p.length, 0);
       expect(inet.getstat(pair.s, ['recv_oct', 'recv_cnt'])).toEqual(['ok', [['recv_oct', total], ['recv_cnt', bodies.length]]]);
       closePair(pair);
@@ -328,6 +332,43 @@ describe('a read that is exactly one packet', () => {
       closePair(pair);
     });
   }, 20_000);
+
+  it('{active, 3} across one-packet reads: three messages, tcp_passive, and the fourth packet waits for the next setopts', async () => {
+    await run(async () => {
+      const pair = await framedPair([['packet', 4], ['active', 3]]);
+      const bodies = ['a', 'bb', 'ccc', 'dddd'].map((t) => Buffer.from(t));
+      const writing = writeEach(pair.peer, bodies.map((b) => framed(4, b)), 15);
+      for (const body of bodies.slice(0, 3)) expect(await receive(['tcp', pair.s, _], after(2000))).toEqual(['tcp', pair.s, body]);
+      expect(await receive(['tcp_passive', pair.s], after(2000))).toEqual(['tcp_passive', pair.s]);
+      await awaitPromise(writing);
+      expect(await receive(['tcp', pair.s, _], after(100))).toBeUndefined();
+      expect(inet.setopts(pair.s, [['active', 'once']])).toBe('ok');
+      expect(await receive(['tcp', pair.s, _], after(2000))).toEqual(['tcp', pair.s, bodies[3]]);
+      closePair(pair);
+    });
+  }, 20_000);
+
+  // Another process blocked in recv(s, 0) when the owner turns the socket
+  // active: deliver sends the packet to the owner and leaves the recv
+  // waiting (it times out). Checked on both read paths, which must agree.
+  for (const own of [true, false]) {
+    it(`an active socket with a recv(s, 0) of another process waiting: the packet goes to the owner, the recv times out (${own ? 'our buffers' : "Node's stream path"})`, async () => {
+      readPath.own = own;
+      await run(async () => {
+        const pair = await framedPair([['packet', 2], ['active', false]]);
+        const owner = self();
+        spawn(async () => {
+          send(owner, ['reader', await gen_tcp.recv(pair.s, 0, 400)]);
+        });
+        await sleep(50);
+        expect(inet.setopts(pair.s, [['active', true]])).toBe('ok');
+        await awaitPromise(writeEach(pair.peer, [framed(2, Buffer.from('to the owner'))], 0));
+        expect(await receive(['tcp', pair.s, _], after(2000))).toEqual(['tcp', pair.s, Buffer.from('to the owner')]);
+        expect(await receive(['reader', _], after(2000))).toEqual(['reader', ['error', 'timeout']]);
+        closePair(pair);
+      });
+    }, 20_000);
+  }
 
   it('a whole packet over packet_size is emsgsize, after the packets before it', async () => {
     await run(async () => {

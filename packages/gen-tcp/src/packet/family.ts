@@ -66,9 +66,12 @@ export interface PacketFamily {
   /**
    * Optional, for the families that can tell at a glance: where the payload
    * starts when `bytes[0, length)` is exactly one complete packet that the
-   * family's `length` would accept through a receive buffer of `window` bytes, else
-   * -1 (then the caller frames the bytes the general way, which also finds
-   * any error). Lets a socket copy a read that is one packet out once.
+   * family's `length` would accept through a receive buffer of `window`
+   * bytes, else -1 (then the caller frames the bytes the general way, which
+   * also finds any error). The payload runs from there to `length` (a
+   * family with a trailer cannot say so here: it leaves this out). `bytes`
+   * is a lent read buffer (at most 64 KiB): read it, never keep it. Lets a
+   * socket copy a read that is one packet out once.
    */
   whole?(bytes: Uint8Array, length: number, limits: Limits, window: number): number;
 }

@@ -27,7 +27,9 @@ function lengthPrefixed(size: 1 | 2 | 4): PacketFamily {
     },
     payload: (_bytes, total) => [size, total],
     whole(bytes, length, limits, window) {
-      // A window smaller than the header takes the general path (it grows or fails there).
+      // A window smaller than the header takes the general path (it grows or
+      // fails there). `length`'s INT32_MAX check cannot fail here: the
+      // packet is `length` bytes, a read of at most 64 KiB.
       if (length < size || window < size) return -1;
       let body = 0;
       for (let i = 0; i < size; i++) body = body * 256 + bytes[i]!;
