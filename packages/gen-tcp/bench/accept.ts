@@ -20,6 +20,8 @@ import { hasErlang, NO_ERLANG, nodeArgs, Server, startAll, stopAll, type Impl } 
 const cycles = Number(process.argv[2] ?? 20_000);
 /** Cycles in flight: one per acceptor. */
 const PARALLEL = 8;
+/** Rounds unless `BENCH_ROUNDS` says. */
+const ROUNDS = 5;
 const DEADLINE = 120_000;
 
 if (!hasErlang) process.stderr.write(`${NO_ERLANG}\n`);
@@ -38,6 +40,7 @@ try {
     servers,
     (s) => acceptCycles(s.port, Math.max(1000, cycles / 10), PARALLEL, DEADLINE),
     async (s) => ({ rate: await acceptCycles(s.port, cycles, PARALLEL, DEADLINE) }),
+    ROUNDS,
   );
 } finally {
   await stopAll(servers);

@@ -19,10 +19,10 @@ const total = Number(process.argv[3] ?? 2 ** 30);
 const CHUNK = 64 * 1024;
 const DEADLINE = 120_000;
 /**
- * Rounds unless `BENCH_ROUNDS` says: eleven. The median of five swung from
- * 0.71x to 0.98x of raw between runs of the same code, and in one run of
- * seven (2026-11-25) single turns ranged from 2,131 to 2,849 MB/s for
- * Beamline and from 2,307 to 3,711 for raw Node.
+ * Rounds unless `BENCH_ROUNDS` says: eleven. Medians of five and seven
+ * rounds put bulk-active anywhere from 0.71x to 0.98x of raw in the runs of
+ * 2026-11-24/25, and in one run of seven (2026-11-25) single turns ranged
+ * from 2,131 to 2,849 MB/s for Beamline and from 2,307 to 3,711 for raw Node.
  */
 const ROUNDS = 11;
 /** Transfers to each new server before the measured one. */

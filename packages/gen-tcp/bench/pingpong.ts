@@ -14,8 +14,9 @@ const conns = Number(process.argv[2] ?? 1);
 const total = Number(process.argv[3] ?? 200_000);
 const DEADLINE = 180_000;
 /**
- * Rounds unless `BENCH_ROUNDS` says: nine. With five, six full runs of the
- * same code on 2026-11-25 put pingpong-50 between 0.87x and 1.26x of raw.
+ * Rounds unless `BENCH_ROUNDS` says: nine. With five, four full runs on
+ * 2026-11-25 (small read-path changes between them) put pingpong-50
+ * between 0.87x and 1.26x of raw.
  */
 const ROUNDS = 9;
 

@@ -30,7 +30,7 @@ export async function interleave<K extends string>(
   servers: readonly Server[],
   warmup: (s: Server) => Promise<unknown>,
   measure: (s: Server) => Promise<Record<K, number>>,
-  n?: number,
+  n: number,
 ): Promise<Map<string, Record<K, number>>> {
   for (const s of servers) await warmup(s);
   const samples = new Map<string, Record<K, number>[]>();
