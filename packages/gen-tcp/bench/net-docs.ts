@@ -5,7 +5,7 @@
  */
 
 /** One bullet for the list of how things are measured. */
-export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the servers take turns within each round so that all three see the same machine state, each round starting one server further on (Beamline, raw, Erlang; then raw, Erlang, Beamline; …) so that none is always first, and each turn starting after half a second of quiet so that what the server before it left running (Erlang's schedulers busy-wait for a while after work) does not fall into it, and each figure is the median of its rounds: 9 for ping-pong, 5 for accept (\`BENCH_ROUNDS=15 pnpm bench pingpong\` for other counts). Fewer rounds left too much to chance on this machine: with 3, two runs 25 minutes apart put pingpong-50's p50 at 1.03× and 0.81× of raw's; with 5, six full runs of the same code put pingpong-50 between 0.87× and 1.26× of raw. The bulk rows take 11 rounds, each with new server processes, warmed up by two transfers (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
+export const networkMethod = `- The network scenarios (\`pingpong-*\`, \`bulk-*\`, \`accept\`, \`accept-pool\`, \`conn-memory-*\`, scripts in \`packages/gen-tcp/bench/\`) run three servers of the same protocol, each in its own OS process, started one after the other: Beamline (\`server-beamline.ts\`, run with \`node --import tsx\`), a hand-written raw \`node:net\` server (\`server-raw.ts\`, the physical limit for Node) and Erlang/OTP (\`erlang/net_bench.escript\`, compiled, default emulator flags). One load generator, a plain \`node:net\` client in the scenario's own process (\`client.ts\`), drives all three over 127.0.0.1 (the \`accept\` run has a fourth server, \`server-pool.ts\`, for the \`accept-pool\` row). After a warm-up run against each server, the servers take turns within each round so that all three see the same machine state, each round starting one server further on (Beamline, raw, Erlang; then raw, Erlang, Beamline; …) so that none is always first, and each turn starting after half a second of quiet so that what the server before it left running (Erlang's schedulers busy-wait for a while after work) does not fall into it, and each figure is the median of its rounds: 9 for ping-pong, 5 for accept (\`BENCH_ROUNDS=15 pnpm bench pingpong\` for other counts). Fewer rounds left too much to chance on this machine: with 3, two runs 25 minutes apart put pingpong-50's p50 at 1.03× and 0.81× of raw's; with 5, four full runs on 2026-11-25 (with small read-path changes between them) put pingpong-50 between 0.87× and 1.26× of raw. The bulk rows take 11 rounds, each with new server processes, warmed up by two transfers (see "Bulk" below). The "plain Node" column of these rows is the raw \`node:net\` server.`;
 
 /** The section on the network scenarios. */
 export const networkSection = `## The network scenarios
@@ -53,11 +53,12 @@ Why this shape:
   MB/s). Large reads now go into gen-tcp's own blocks (next bullet). In
   eleven bench runs after that, bulk-active ran at 0.71-0.98× raw Node and
   bulk-passive at 0.85-1.03× (ten runs); this page's run, the first with
-  11 rounds, has them at 0.80× and 0.91×. A receiver's CPU per GiB is
-  mostly the kernel's: read from \`/proc\` over seven transfers in one
-  process (two processes of each), Beamline's \`{active, 100}\` server took
-  290-380 ms of system and 60-180 ms of user CPU per GiB, raw Node's
-  270-360 and 100-200, at rates from 1,610 to 2,892 MB/s for both. Most of the spread is the kernel's: on
+  11 rounds, has them at 0.80× and 0.91× (Beamline behind raw Node in 8
+  of the 11 bulk-active rounds). Where a receiver's CPU goes: two
+  processes of each, seven 1 GiB transfers each, read from \`/proc\`;
+  Beamline's \`{active, 100}\` server took 290-380 ms of system and 60-180
+  ms of user CPU per GiB, raw Node's 270-360 and 100-200, at rates from
+  1,610 to 2,892 MB/s for both. The spread is mostly the kernel's: on
   loopback the receiver's \`read\` also does the sender's transmit work
   when the window was closed. In one perf run Beamline's \`read\` calls
   took 33% more samples than raw Node's, though strace counted about as
@@ -91,20 +92,24 @@ Why this shape:
   runs on this machine land. On 2026-11-25 earlier runs put pingpong-1 at
   0.97×, 0.93×, 0.87×, 0.82×, 1.08×, 0.92×, 0.91× and 0.93× of raw Node
   (3, 3, 5, 3, 5, 5, 5 and 5 rounds); this page's run, with 9 rounds, is
-  the table above.
+  the table above. In it Erlang was ahead of both Node servers with one
+  connection, so "ahead of Erlang" (which applies wherever raw Node is
+  ahead of it) asked nothing of those rows.
 - Ping-pong with 50 connections keeps the server busy, so its CPU per
-  round trip decides the rate. Read from \`/proc\` (six fresh servers of
-  each, 2 × 100,000 round trips each, 2026-11-25), Beamline's echo server
-  spent 10.3-11.8 µs of user CPU per round trip against raw Node's 6.5-8.9
+  round trip decides the rate. Before the read fast path above, read from
+  \`/proc\` with one server at a time (six fresh servers of each, 2 ×
+  100,000 round trips each, 2026-11-25), Beamline's echo server spent
+  10.3-11.8 µs of user CPU per round trip against raw Node's 6.5-8.9
   (system CPU about equal, 11-14 µs): the framer, the mailbox and the
   scheduler, \`receive\`'s match and promise, \`setopts\` and \`send\`, none
-  above 2% of the server's profile (\`--cpu-prof\`). After the read fast
-  path above, with both servers running at the same time (6 × 100,000
-  round trips), Beamline's used 1.05-1.24× raw Node's user CPU per round
-  trip (median 1.14×). On this VM, with 5 rounds, that landed pingpong-50
-  anywhere from 0.87× to 1.26× of raw Node: 0.97×, 0.93×, 1.05×, 1.06×,
-  1.26× and 0.87× in the six full runs of 2026-11-25 before this page's,
-  which has 9 rounds.
+  above 2% of the server's profile (\`--cpu-prof\`). After it, measured
+  another way, with both servers running at the same time so that both
+  see the same machine state (6 × 100,000 round trips, the machine shared
+  four ways), Beamline's used 1.05-1.24× raw Node's user CPU per round
+  trip (median 1.13×); the two methods' figures do not compare with each
+  other. With 5 rounds, the full runs of 2026-11-25 before this page's put
+  pingpong-50 at 1.05×, 1.06×, 1.26× and 0.87× of raw Node (and at 0.97×
+  and 0.93× with 3); this page's run has 9.
 - Erlang runs with its defaults (\`+sbwt\` busy waiting included); its
   schedulers may use both cores while the client runs, Node servers use one.
 
