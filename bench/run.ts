@@ -255,7 +255,7 @@ ${notes.length === 0 ? '' : `\nAlso measured in the same runs:\n${notes.join('\n
 - ring: the plain baseline is a minimal hand-written queue (one promise per message
   and nothing else, ~9-11 M/s here). Beamline adds a scheduler that runs one
   process at a time (what makes \`self()\` a variable read) and lands between
-  0.45× and 0.86× of it depending on the run (0.45-0.68× in the nine runs of
+  0.45× and 0.86× of it depending on the run (0.45-0.68× in the ten runs of
   2026-11-25); bundled into one module (esbuild, no tsx) it measured 0.72-0.77×
   when the suite was added and 0.60-0.62× on 2026-11-25. Both make the same
   promises per message (two, and one reaction job: counted with
